@@ -1,0 +1,87 @@
+"""For every shipped model: test accuracy recomputed from the ONNX file with ONNX Runtime,
+parameter count, file size, and single-image latency of ONNX Runtime against PyTorch eager on
+the same weights in the same run.
+
+    python benchmarks/models.py [--runs 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+from onnx import numpy_helper
+
+from trainer.data import DATASETS, default_data_dir, load_official
+from trainer.models import build_model, parameter_count
+
+MODELS = Path(__file__).resolve().parents[1] / "resources" / "models"
+
+
+def torch_model_from_onnx(path: Path, architecture: str) -> torch.nn.Module:
+    """Rebuild the PyTorch model from the ONNX weights (the exporter keeps the parameter names)."""
+    weights = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
+    model = build_model(architecture)
+    state = model.state_dict()
+    for name, tensor in state.items():
+        if name.endswith("num_batches_tracked"):
+            continue
+        state[name] = torch.from_numpy(weights[f"model.{name}"].copy()).view_as(tensor)
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def median_latency(run, runs: int) -> float:
+    for _ in range(50):
+        run()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=2000)
+    parser.add_argument("--data-dir", type=Path, default=default_data_dir())
+    args = parser.parse_args()
+    torch.set_num_threads(1)  # the app runs one image at a time on one thread
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    print(f"{'model':<14}{'test acc':>10}{'params':>10}{'size':>9}{'ORT':>10}{'torch':>10}"
+          f"{'torch/ORT':>11}")
+    for folder in sorted(p for p in MODELS.iterdir() if (p / "model.onnx").exists()):
+        path = folder / "model.onnx"
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        meta = session.get_modelmeta().custom_metadata_map
+        norm = json.loads(meta["normalization"])
+        test = load_official(DATASETS[meta["dataset"]], args.data_dir, train=False)
+        images = ((test.images.numpy()[:, None] / 255.0 - norm["mean"]) / norm["std"])
+        images = images.astype(np.float32)
+        predicted = np.concatenate([session.run(None, {"image": images[i:i + 1000]})[0]
+                                    for i in range(0, len(images), 1000)]).argmax(1)
+        accuracy = float((predicted == test.labels.numpy()).mean())
+
+        model = torch_model_from_onnx(path, meta["architecture"])
+        one = images[:1]
+        one_torch = torch.from_numpy(one)
+        ort_s = median_latency(lambda: session.run(None, {"image": one}), args.runs)
+        with torch.inference_mode():
+            torch_s = median_latency(lambda: model(one_torch), args.runs)
+        print(f"{folder.name:<14}{accuracy:>10.2%}{parameter_count(model):>10,}"
+              f"{path.stat().st_size / 1e6:>7.2f}MB{ort_s * 1e6:>8.0f}us{torch_s * 1e6:>8.0f}us"
+              f"{torch_s / ort_s:>10.1f}x")
+
+
+if __name__ == "__main__":
+    main()

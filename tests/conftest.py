@@ -1,0 +1,34 @@
+"""Shared test set-up: headless Qt, the shared dataset copy, and the shipped models."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests and CI read the datasets from the shared copy beside the repository; nothing downloads.
+os.environ.setdefault("DIGIT_LENS_DATA", str(ROOT.parent / "shared" / "datasets"))
+
+MODELS_DIR = ROOT / "resources" / "models"
+SAMPLES_DIR = ROOT / "resources" / "samples"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    path = Path(os.environ["DIGIT_LENS_DATA"])
+    if not (path / "MNIST" / "raw" / "train-images-idx3-ubyte").exists():
+        pytest.fail(f"The MNIST files are not in {path}; set DIGIT_LENS_DATA.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    return MODELS_DIR
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    return SAMPLES_DIR

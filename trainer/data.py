@@ -1,0 +1,153 @@
+"""Load MNIST / Fashion-MNIST as whole tensors and carve the validation split.
+
+The datasets are small enough (60,000 28x28 images) to keep in memory as one uint8 tensor,
+which is much faster than a DataLoader that converts images one by one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+DATA_DIR_ENV = "DIGIT_LENS_DATA"
+
+
+class DataError(RuntimeError):
+    """The dataset could not be found, downloaded or read."""
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    key: str  # "mnist" / "fashion": used in model ids
+    title: str  # what the app shows: "Digits" / "Clothing"
+    torchvision_name: str  # the torchvision class, and its folder under the data root
+    classes: tuple[str, ...]
+    preprocessing: dict  # how the app must turn a user's picture into a training-like image
+
+
+# The preprocessing recipes are written into each model's metadata; the app follows them.
+MNIST_RECIPE = {
+    # MNIST: white ink on black, the digit scaled so its longer side is 20 px,
+    # then placed in 28x28 so that its centre of mass is at the centre.
+    "name": "mnist-digit",
+    "ink": "light-on-dark",
+    "trim": "ink",
+    "fit": 20,
+    "canvas": 28,
+    "center": "mass",
+}
+FASHION_RECIPE = {
+    # Fashion-MNIST: product photo trimmed of its background, longer side scaled to 28,
+    # centred in 28x28, intensities negated so the object is light on black.
+    "name": "fashion-mnist",
+    "ink": "light-on-dark",
+    "trim": "background",
+    "fit": 28,
+    "canvas": 28,
+    "center": "box",
+}
+
+DATASETS: dict[str, DatasetSpec] = {
+    "mnist": DatasetSpec(
+        "mnist", "Digits", "MNIST", tuple(str(d) for d in range(10)), MNIST_RECIPE
+    ),
+    "fashion": DatasetSpec(
+        "fashion",
+        "Clothing",
+        "FashionMNIST",
+        (
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        ),
+        FASHION_RECIPE,
+    ),
+}
+
+RAW_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+
+
+def default_data_dir() -> Path:
+    """Where datasets live: $DIGIT_LENS_DATA, else the user's cache folder."""
+    if os.environ.get(DATA_DIR_ENV):
+        return Path(os.environ[DATA_DIR_ENV]).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "digit-lens" / "datasets"
+
+
+@dataclass
+class Split:
+    images: torch.Tensor  # N x 28 x 28, uint8
+    labels: torch.Tensor  # N, int64
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+@dataclass
+class Splits:
+    train: Split
+    val: Split
+    test: Split
+
+
+def load_official(spec: DatasetSpec, root: Path, train: bool) -> Split:
+    import torchvision  # imported lazily: importing it takes a noticeable moment
+
+    dataset_class = getattr(torchvision.datasets, spec.torchvision_name)
+    expected = "\n".join(f"  {root / spec.torchvision_name / 'raw' / f}" for f in RAW_FILES)
+    try:
+        dataset = dataset_class(root=str(root), train=train, download=True)
+        images, labels = dataset.data, dataset.targets
+    except Exception as exc:  # torchvision raises many kinds: network, gzip, parse errors
+        raise DataError(
+            f"Could not load {spec.torchvision_name} from {root} ({exc}).\n"
+            f"Expected these files (or a working internet connection to download them):\n"
+            f"{expected}\nChoose another folder with --data-dir or ${DATA_DIR_ENV}."
+        ) from exc
+    expected_count = 60_000 if train else 10_000
+    if images.shape != (expected_count, 28, 28) or labels.shape != (expected_count,):
+        raise DataError(
+            f"{spec.torchvision_name} in {root} looks corrupt: got images of shape "
+            f"{tuple(images.shape)} and labels {tuple(labels.shape)}, expected "
+            f"({expected_count}, 28, 28).\nExpected files:\n{expected}"
+        )
+    if int(labels.min()) < 0 or int(labels.max()) >= len(spec.classes):
+        raise DataError(f"{spec.torchvision_name} in {root} has labels outside 0..9.")
+    return Split(images.to(torch.uint8), labels.to(torch.int64))
+
+
+def load_splits(
+    spec: DatasetSpec, root: Path, val_size: int, seed: int, limit: int | None = None
+) -> Splits:
+    """Official train set -> seeded shuffle -> (validation, training); test set untouched.
+
+    `limit` keeps only the first N training and N // 5 validation/test images, for quick runs.
+    """
+    official = load_official(spec, root, train=True)
+    test = load_official(spec, root, train=False)
+    if not 0 < val_size < len(official):
+        raise DataError(f"--val-size must be between 1 and {len(official) - 1}, got {val_size}.")
+    order = torch.randperm(len(official), generator=torch.Generator().manual_seed(seed))
+    val_idx, train_idx = order[:val_size], order[val_size:]
+    if limit is not None:
+        train_idx, val_idx = train_idx[:limit], val_idx[: max(limit // 5, 1)]
+        test = Split(test.images[: max(limit // 5, 1)], test.labels[: max(limit // 5, 1)])
+    return Splits(
+        train=Split(official.images[train_idx], official.labels[train_idx]),
+        val=Split(official.images[val_idx], official.labels[val_idx]),
+        test=test,
+    )
+
+
+def mean_std(images: torch.Tensor) -> tuple[float, float]:
+    """Pixel mean and standard deviation (on the 0..1 scale) of a uint8 image tensor."""
+    pixels = images.to(torch.float64) / 255.0
+    return float(pixels.mean()), float(pixels.std())

@@ -1,0 +1,100 @@
+"""One model from data to shipped artifacts: load, train, test, export, verify, write."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+from trainer import export, metrics
+from trainer.data import DATASETS, load_splits
+from trainer.export import METADATA_FORMAT
+from trainer.models import describe, parameter_count
+from trainer.train import DEFAULTS, TrainConfig, predict, to_input, train
+
+
+def make_config(dataset: str, architecture: str, args: argparse.Namespace) -> TrainConfig:
+    settings = dict(DEFAULTS[(dataset, architecture)])
+    for name in ("epochs", "batch_size", "lr"):
+        if getattr(args, name) is not None:
+            settings[name] = getattr(args, name)
+    return TrainConfig(
+        dataset=dataset, architecture=architecture, seed=args.seed, patience=args.patience,
+        val_size=args.val_size, limit=args.limit, class_weights=args.class_weights,
+        augment=args.augment, **settings)
+
+
+def run(dataset: str, architecture: str, args: argparse.Namespace, device: torch.device,
+        data_dir: Path, checkpoints: Path) -> dict:
+    config = make_config(dataset, architecture, args)
+    spec = DATASETS[dataset]
+    log = (lambda *_: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    print(f"== {config.model_id} on {device}: up to {config.epochs} epochs, batch "
+          f"{config.batch_size}, lr {config.lr}", file=sys.stderr, flush=True)
+    splits = load_splits(spec, data_dir, config.val_size, config.seed, config.limit)
+    log(f"data: {len(splits.train)} training, {len(splits.val)} validation, "
+        f"{len(splits.test)} test images from {data_dir}")
+    checkpoint = checkpoints / config.model_id / "checkpoint.pt"
+    result = train(config, splits, device, checkpoint, resume=args.resume, quiet=args.quiet)
+
+    test_loss, test_pred = predict(result.model, splits.test, result.mean, result.std, device)
+    matrix = metrics.confusion_matrix(splits.test.labels, test_pred, len(spec.classes))
+    accuracy = float(matrix.diag().sum()) / max(len(splits.test), 1)
+    per_class = metrics.per_class_report(matrix, list(spec.classes))
+    model = result.model.cpu().to(memory_format=torch.contiguous_format)
+    params = parameter_count(model)
+
+    metadata = {
+        "format": METADATA_FORMAT,
+        "model_id": config.model_id,
+        "dataset": dataset,
+        "dataset_title": spec.title,
+        "architecture": architecture,
+        "architecture_summary": describe(model),
+        "classes": json.dumps(list(spec.classes)),
+        "input_size": json.dumps([28, 28]),
+        "normalization": json.dumps({"mean": result.mean, "std": result.std}),
+        "preprocessing": json.dumps(spec.preprocessing),
+        "params": str(params),
+        "test_accuracy": f"{accuracy:.6f}",
+        "description": f"{spec.title} ({spec.torchvision_name}) classifier, "
+                       f"{architecture} architecture, trained with {torch.__version__}",
+    }
+    onnx_bytes = export.to_onnx_bytes(model, metadata)
+    parity_images = to_input(splits.test.images[:256], result.mean, result.std)
+    worst = export.check_parity(model, onnx_bytes, parity_images)
+    log(f"ONNX Runtime matches PyTorch (max difference {worst:.1e})")
+
+    report = {
+        "model_id": config.model_id,
+        "dataset": dataset,
+        "architecture": architecture,
+        "classes": list(spec.classes),
+        "test_accuracy": accuracy,
+        "test_loss": test_loss,
+        "test_size": len(splits.test),
+        "confusion_matrix": matrix.tolist(),
+        "per_class": per_class,
+        "macro_avg": metrics.macro_average(per_class),
+        "history": result.history,
+        "best_epoch": result.best_epoch,
+        "params": params,
+        "train_seconds": result.train_seconds,
+        "onnx_bytes": len(onnx_bytes),
+        "normalization": {"mean": result.mean, "std": result.std},
+        "config": config.__dict__,
+        "device": str(device),
+        "torch_version": torch.__version__,
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    out = args.out_dir / config.model_id
+    export.write_artifacts(out, onnx_bytes, report)
+    print(f"== {config.model_id}: test accuracy {accuracy:.2%}, loss {test_loss:.4f}, "
+          f"{params:,} parameters, {result.train_seconds:.0f}s training -> {out}",
+          file=sys.stderr, flush=True)
+    return {"model_id": config.model_id, "test_accuracy": accuracy, "params": params,
+            "train_seconds": round(result.train_seconds, 1), "path": str(out)}
