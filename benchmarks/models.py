@@ -61,27 +61,29 @@ def main() -> None:
     print(f"{'model':<14}{'test acc':>10}{'params':>10}{'size':>9}{'ORT':>10}{'torch':>10}"
           f"{'torch/ORT':>11}")
     for folder in sorted(p for p in MODELS.iterdir() if (p / "model.onnx").exists()):
-        path = folder / "model.onnx"
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        meta = session.get_modelmeta().custom_metadata_map
-        norm = json.loads(meta["normalization"])
-        test = load_official(DATASETS[meta["dataset"]], args.data_dir, train=False)
-        images = ((test.images.numpy()[:, None] / 255.0 - norm["mean"]) / norm["std"])
-        images = images.astype(np.float32)
-        predicted = np.concatenate([session.run(None, {"image": images[i:i + 1000]})[0]
-                                    for i in range(0, len(images), 1000)]).argmax(1)
-        accuracy = float((predicted == test.labels.numpy()).mean())
+        print(measure(folder / "model.onnx", options, args.data_dir, args.runs))
 
-        model = torch_model_from_onnx(path, meta["architecture"])
-        one = images[:1]
-        one_torch = torch.from_numpy(one)
-        ort_s = median_latency(lambda: session.run(None, {"image": one}), args.runs)
-        with torch.inference_mode():
-            torch_s = median_latency(lambda: model(one_torch), args.runs)
-        print(f"{folder.name:<14}{accuracy:>10.2%}{parameter_count(model):>10,}"
-              f"{path.stat().st_size / 1e6:>7.2f}MB{ort_s * 1e6:>8.0f}us{torch_s * 1e6:>8.0f}us"
-              f"{torch_s / ort_s:>10.1f}x")
 
+def measure(path: Path, options: ort.SessionOptions, data_dir: Path, runs: int) -> str:
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    meta = session.get_modelmeta().custom_metadata_map
+    norm = json.loads(meta["normalization"])
+    test = load_official(DATASETS[meta["dataset"]], data_dir, train=False)
+    images = ((test.images.numpy()[:, None] / 255.0 - norm["mean"]) / norm["std"])
+    images = images.astype(np.float32)
+    predicted = np.concatenate([session.run(None, {"image": images[i:i + 1000]})[0]
+                                for i in range(0, len(images), 1000)]).argmax(1)
+    accuracy = float((predicted == test.labels.numpy()).mean())
+
+    model = torch_model_from_onnx(path, meta["architecture"])
+    one = images[:1]
+    one_torch = torch.from_numpy(one)
+    ort_s = median_latency(lambda: session.run(None, {"image": one}), runs)
+    with torch.inference_mode():
+        torch_s = median_latency(lambda: model(one_torch), runs)
+    return (f"{path.parent.name:<14}{accuracy:>10.2%}{parameter_count(model):>10,}"
+            f"{path.stat().st_size / 1e6:>7.2f}MB{ort_s * 1e6:>8.0f}us{torch_s * 1e6:>8.0f}us"
+            f"{torch_s / ort_s:>10.1f}x")
 
 if __name__ == "__main__":
     main()

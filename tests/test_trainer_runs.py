@@ -19,7 +19,8 @@ import torch
 from trainer import export
 from trainer.cli import main
 from trainer.data import DATASETS, load_splits
-from trainer.train import TrainConfig, predict, train
+from trainer.distributed import Context
+from trainer.train import TrainConfig, evaluate, train
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--limit", "1500", "--epochs", "3", "--quiet"]
@@ -133,8 +134,8 @@ def test_resume_continues_exactly_where_an_interrupted_run_stopped(
     config = TrainConfig(dataset="mnist", architecture="dense", epochs=4, batch_size=128,
                          lr=2e-3, limit=1000)
     splits = load_splits(DATASETS["mnist"], data_dir, config.val_size, config.seed, config.limit)
-    device = torch.device("cpu")
-    uninterrupted = train(config, splits, device, tmp_path / "a.pt", quiet=True)
+    alone = Context()
+    uninterrupted = train(config, splits, alone, tmp_path / "a.pt", quiet=True)
 
     import trainer.train as train_module
     real_save = train_module._atomic_save
@@ -146,17 +147,17 @@ def test_resume_continues_exactly_where_an_interrupted_run_stopped(
 
     monkeypatch.setattr(train_module, "_atomic_save", save_then_die)
     with pytest.raises(KeyboardInterrupt):
-        train(config, splits, device, tmp_path / "b.pt", quiet=True)
+        train(config, splits, alone, tmp_path / "b.pt", quiet=True)
     monkeypatch.setattr(train_module, "_atomic_save", real_save)
-    resumed = train(config, splits, device, tmp_path / "b.pt", resume=True, quiet=True)
+    resumed = train(config, splits, alone, tmp_path / "b.pt", resume=True, quiet=True)
 
     assert [r["epoch"] for r in resumed.history] == [1, 2, 3, 4]
     for a, b in zip(uninterrupted.history, resumed.history, strict=True):
         assert a["val_loss"] == pytest.approx(b["val_loss"], rel=1e-5)
-    loss_a, _ = predict(uninterrupted.model, splits.test, uninterrupted.mean,
-                        uninterrupted.std, device)
-    loss_b, _ = predict(resumed.model, splits.test, resumed.mean, resumed.std, device)
-    assert loss_a == pytest.approx(loss_b, rel=1e-5)
+    a = evaluate(uninterrupted.model, splits.test, uninterrupted.mean, uninterrupted.std, alone)
+    b = evaluate(resumed.model, splits.test, resumed.mean, resumed.std, alone)
+    assert a.loss == pytest.approx(b.loss, rel=1e-5)
+    assert torch.equal(a.confusion, b.confusion)
 
 
 def test_resume_with_other_settings_is_refused(tmp_path: Path, data_dir: Path) -> None:
@@ -169,11 +170,11 @@ def test_best_weights_are_restored_after_early_stopping(tmp_path: Path, data_dir
     config = TrainConfig(dataset="fashion", architecture="dense", epochs=8, batch_size=64,
                          lr=0.05, patience=1, limit=1000)
     splits = load_splits(DATASETS["fashion"], data_dir, config.val_size, config.seed, 1000)
-    result = train(config, splits, torch.device("cpu"), tmp_path / "c.pt", quiet=True)
+    result = train(config, splits, Context(), tmp_path / "c.pt", quiet=True)
     best = min(result.history, key=lambda r: r["val_loss"])
     assert result.best_epoch == best["epoch"]
-    val_loss, _ = predict(result.model, splits.val, result.mean, result.std, torch.device("cpu"))
-    assert val_loss == pytest.approx(best["val_loss"], rel=1e-5)
+    val = evaluate(result.model, splits.val, result.mean, result.std, Context())
+    assert val.loss == pytest.approx(best["val_loss"], rel=1e-5)
 
 
 @pytest.mark.parametrize("args", [

@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # Heavy imports only after the arguments are known to be good: --help stays instant.
+    from trainer import distributed
     from trainer.export import ExportError
     from trainer.pipeline import run
     from trainer.train import TrainingInterrupted, select_device
@@ -98,16 +99,21 @@ def main(argv: list[str] | None = None) -> int:
     targets = SHIPPED if args.command == "all" else [(args.dataset, args.architecture)]
     data_dir = args.data_dir or default_data_dir()
     checkpoints = args.checkpoint_dir or _default_checkpoints()
-    for dataset, architecture in targets:
-        try:
-            summary = run(dataset, architecture, args, device, data_dir, checkpoints)
-        except (DataError, ExportError, TrainingInterrupted) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
+    context = distributed.start(device)
+    try:
+        for dataset, architecture in targets:
+            summary = run(dataset, architecture, args, context, data_dir, checkpoints)
+            if summary is not None:
+                print(json.dumps(summary), flush=True)
+    except (DataError, ExportError, TrainingInterrupted) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        if context.is_main:
             print(f"\nInterrupted. Nothing in {args.out_dir} was changed; continue with "
                   f"--resume (checkpoints in {checkpoints}).", file=sys.stderr)
-            return 130
-        print(json.dumps(summary), flush=True)
+        return 130
+    finally:
+        distributed.stop(context)
     return 0
 

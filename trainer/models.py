@@ -31,7 +31,8 @@ def _conv_block(channels_in: int, channels_out: int) -> list[nn.Module]:
     ]
 
 
-def cnn(widths: tuple[int, int] = (32, 64), hidden: int = 128, dropout: float = 0.3) -> nn.Sequential:
+def cnn(widths: tuple[int, int] = (32, 64), hidden: int = 128,
+        dropout: float = 0.3) -> nn.Sequential:
     """Small VGG-style CNN: 28x28 -> 14x14 -> 7x7 feature maps, then a dense head."""
     first, second = widths
     return nn.Sequential(

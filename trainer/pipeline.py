@@ -12,9 +12,10 @@ import torch
 
 from trainer import export, metrics
 from trainer.data import DATASETS, load_splits
+from trainer.distributed import Context
 from trainer.export import METADATA_FORMAT
 from trainer.models import describe, parameter_count
-from trainer.train import DEFAULTS, TrainConfig, predict, to_input, train
+from trainer.train import DEFAULTS, TrainConfig, evaluate, to_input, train
 
 
 def make_config(dataset: str, architecture: str, args: argparse.Namespace) -> TrainConfig:
@@ -22,28 +23,36 @@ def make_config(dataset: str, architecture: str, args: argparse.Namespace) -> Tr
     for name in ("epochs", "batch_size", "lr"):
         if getattr(args, name) is not None:
             settings[name] = getattr(args, name)
+    augment = settings.pop("augment", True) and args.augment
     return TrainConfig(
         dataset=dataset, architecture=architecture, seed=args.seed, patience=args.patience,
         val_size=args.val_size, limit=args.limit, class_weights=args.class_weights,
-        augment=args.augment, **settings)
+        augment=augment, **settings)
 
 
-def run(dataset: str, architecture: str, args: argparse.Namespace, device: torch.device,
-        data_dir: Path, checkpoints: Path) -> dict:
+def run(dataset: str, architecture: str, args: argparse.Namespace, context: Context,
+        data_dir: Path, checkpoints: Path) -> dict | None:
+    """Returns a one-line summary on the main process, None on the others."""
     config = make_config(dataset, architecture, args)
     spec = DATASETS[dataset]
-    log = (lambda *_: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
-    print(f"== {config.model_id} on {device}: up to {config.epochs} epochs, batch "
-          f"{config.batch_size}, lr {config.lr}", file=sys.stderr, flush=True)
+    quiet = args.quiet or not context.is_main
+    log = (lambda *_: None) if quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    where = f"{context.device}" + (f" x {context.world_size} processes"
+                                   if context.distributed else "")
+    if context.is_main:
+        print(f"== {config.model_id} on {where}: up to {config.epochs} epochs, batch "
+              f"{config.batch_size}, lr {config.lr}", file=sys.stderr, flush=True)
     splits = load_splits(spec, data_dir, config.val_size, config.seed, config.limit)
     log(f"data: {len(splits.train)} training, {len(splits.val)} validation, "
         f"{len(splits.test)} test images from {data_dir}")
     checkpoint = checkpoints / config.model_id / "checkpoint.pt"
-    result = train(config, splits, device, checkpoint, resume=args.resume, quiet=args.quiet)
+    result = train(config, splits, context, checkpoint, resume=args.resume, quiet=args.quiet)
 
-    test_loss, test_pred = predict(result.model, splits.test, result.mean, result.std, device)
-    matrix = metrics.confusion_matrix(splits.test.labels, test_pred, len(spec.classes))
-    accuracy = float(matrix.diag().sum()) / max(len(splits.test), 1)
+    test = evaluate(result.model, splits.test, result.mean, result.std, context)
+    if not context.is_main:
+        context.barrier()  # wait while the main process exports and writes
+        return None
+    matrix, accuracy, test_loss = test.confusion, test.accuracy, test.loss
     per_class = metrics.per_class_report(matrix, list(spec.classes))
     model = result.model.cpu().to(memory_format=torch.contiguous_format)
     params = parameter_count(model)
@@ -87,12 +96,14 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, device: torch
         "onnx_bytes": len(onnx_bytes),
         "normalization": {"mean": result.mean, "std": result.std},
         "config": config.__dict__,
-        "device": str(device),
+        "device": str(context.device),
+        "processes": context.world_size,
         "torch_version": torch.__version__,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     out = args.out_dir / config.model_id
     export.write_artifacts(out, onnx_bytes, report)
+    context.barrier()
     print(f"== {config.model_id}: test accuracy {accuracy:.2%}, loss {test_loss:.4f}, "
           f"{params:,} parameters, {result.train_seconds:.0f}s training -> {out}",
           file=sys.stderr, flush=True)

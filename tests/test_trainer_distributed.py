@@ -1,0 +1,50 @@
+"""A real two-process DistributedDataParallel run (gloo on the CPU) through torchrun."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+ROOT = Path(__file__).resolve().parents[1]
+SETTINGS = ["--dataset", "mnist", "--model", "cnn", "--limit", "4000", "--epochs", "3",
+            "--quiet"]
+
+
+def train(tmp_path: Path, name: str, launcher: list[str]) -> dict:
+    out = tmp_path / name
+    result = subprocess.run(
+        [*launcher, "-m", "trainer", *SETTINGS, "--out-dir", str(out / "models"),
+         "--checkpoint-dir", str(out / "checkpoints")],
+        cwd=ROOT, text=True, capture_output=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summaries = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(summaries) == 1, "only the main process reports"
+    return json.loads((out / "models" / "mnist-cnn" / "metrics.json").read_text())
+
+
+def test_two_process_run_makes_one_valid_model_that_agrees_with_one_process(
+        tmp_path: Path, data_dir: Path) -> None:
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                "--nproc_per_node=2"]
+    both = train(tmp_path, "ddp", torchrun)
+    alone = train(tmp_path, "single", [sys.executable])
+
+    assert both["processes"] == 2 and alone["processes"] == 1
+    folder = tmp_path / "ddp" / "models" / "mnist-cnn"
+    assert sorted(p.name for p in folder.iterdir()) == ["metrics.json", "model.onnx"]
+    # metrics cover the whole validation and test sets, not one process's half
+    matrix = np.array(both["confusion_matrix"])
+    assert matrix.sum() == both["test_size"] == 800
+    assert both["test_accuracy"] == np.trace(matrix) / matrix.sum()
+    assert len(both["history"]) == 3
+    session = ort.InferenceSession(str(folder / "model.onnx"))
+    assert session.get_modelmeta().custom_metadata_map["model_id"] == "mnist-cnn"
+    # same configuration, same data: the accuracies agree within a small margin
+    assert both["test_accuracy"] > 0.85
+    assert abs(both["test_accuracy"] - alone["test_accuracy"]) < 0.03
+    assert abs(both["history"][-1]["val_accuracy"] - alone["history"][-1]["val_accuracy"]) < 0.03
