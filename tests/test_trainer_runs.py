@@ -209,3 +209,14 @@ def test_corrupt_dataset_files_get_a_clear_message(tmp_path: Path, data_dir: Pat
     assert "Traceback" not in result.stderr
     assert str(raw / "train-images-idx3-ubyte") in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_unwritable_output_folder_gets_a_clear_message(tmp_path: Path, data_dir: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the output folder should be")
+    result = run_subprocess("--dataset", "mnist", "--model", "dense", *QUICK,
+                            "--out-dir", str(blocker), "--checkpoint-dir", str(tmp_path / "c"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert str(blocker) in result.stderr
+    assert blocker.read_text() == "a file where the output folder should be"

@@ -108,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, ExportError, TrainingInterrupted) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # e.g. an output or checkpoint folder that cannot be written
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         if context.is_main:
             print(f"\nInterrupted. Nothing in {args.out_dir} was changed; continue with "

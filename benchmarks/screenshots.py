@@ -1,0 +1,204 @@
+"""Screenshots of Digit Lens in typical states, for the README and for reviewing the look.
+
+    python benchmarks/screenshots.py OUTDIR [--models-dir DIR] [--readme PATH]
+
+Runs the real window with real models. Use a real display, or Xvfb:
+    Xvfb :99 -screen 0 1400x900x24 &  DISPLAY=:99 QT_QPA_PLATFORM=xcb python benchmarks/...
+Settings go to a temporary file, so the user's own settings are never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtGui import QGuiApplication, QImage  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+
+from desktop import paths  # noqa: E402
+from desktop.gui.app import create_application  # noqa: E402
+from desktop.gui.main_window import MainWindow  # noqa: E402
+from desktop.gui.scripted_input import DIGITS, NOT_DIGITS, draw_shape  # noqa: E402
+from desktop.gui.style import dark_palette  # noqa: E402
+
+WINDOW_SIZE = (1240, 780)
+
+
+def settle(app: QApplication, seconds: float = 0.25,
+           until: Callable[[], bool] | None = None, timeout: float = 10.0) -> None:
+    """Run the event loop for a while (and until a condition holds)."""
+    end = time.monotonic() + timeout
+    while until is not None and not until() and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.005)
+    stop = time.monotonic() + seconds
+    while time.monotonic() < stop:
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def new_window(app: QApplication, models_dir: Path | None) -> MainWindow:
+    settings_file = Path(tempfile.mkdtemp(prefix="digit-lens-shots-")) / "settings.ini"
+    window = MainWindow(models_dir=models_dir,
+                        settings=QSettings(str(settings_file), QSettings.Format.IniFormat))
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    controller = window.controller
+    # Until every model is warmed up in the background (as a user a second later would be).
+    settle(app, 0.3, until=lambda: not any(controller.is_loading(e.model_id)
+                                           for e in controller.entries))
+    return window
+
+
+def pick(window: MainWindow, dataset: str, prefer: str = "cnn") -> bool:
+    """Select a model of `dataset`, preferring architecture `prefer`."""
+    usable = [e for e in window.controller.usable_entries() if e.info.dataset == dataset]
+    usable.sort(key=lambda e: e.info.architecture != prefer)
+    return bool(usable) and window.select_model(usable[0].model_id)
+
+
+def wait_ready(app: QApplication, window: MainWindow) -> None:
+    settle(app, 0.2, until=lambda: window.controller.classifier() is not None)
+
+
+def draw(app: QApplication, window: MainWindow, digit: str) -> None:
+    window.canvas.clear()
+    draw_shape(window.canvas, DIGITS[digit])
+    QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))  # hide the brush ring
+    settle(app, 0.2)
+
+
+def open_sample(app: QApplication, window: MainWindow, name: str) -> None:
+    matches = sorted(paths.samples_dir().glob(f"*/{name}"))
+    window.open_path(matches[0])
+    settle(app, 0.3, until=lambda: window.canvas.document.picture_name == matches[0].name)
+
+
+def save(window: MainWindow, folder: Path, name: str, whole_screen: bool = False) -> Path:
+    path = folder / f"{name}.png"
+    if whole_screen:
+        image = QGuiApplication.primaryScreen().grabWindow(0).toImage()
+    else:
+        image = window.grab().toImage()
+    image.save(str(path))
+    print(f"{path}  {image.width()}x{image.height()}")
+    return path
+
+
+def save_readme_copy(source: Path, target: Path, max_bytes: int = 150_000) -> None:
+    """A copy for the README, scaled down only if it does not fit the byte budget."""
+    image = QImage(str(source)).convertToFormat(QImage.Format.Format_RGB32)
+    scaled, width = image, image.width()
+    while True:
+        scaled.save(str(target), "PNG", 0)  # quality 0 = smallest file for PNG
+        if target.stat().st_size <= max_bytes or width < 600:
+            break
+        width = int(width * 0.9)
+        scaled = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+    print(f"{target}  {scaled.width()}x{scaled.height()}  {target.stat().st_size} bytes")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("outdir", type=Path)
+    parser.add_argument("--models-dir", type=Path, default=None)
+    parser.add_argument("--readme", type=Path, default=None,
+                        help="also write the drawn-digit shot here (e.g. resources/screenshot.png)")
+    args = parser.parse_args(argv)
+    args.outdir.mkdir(parents=True, exist_ok=True)
+    app = create_application()
+    app.setStyle("Fusion")
+    light = QApplication.palette()
+
+    window = new_window(app, args.models_dir)
+    save(window, args.outdir, "01-empty")
+
+    pick(window, "mnist")
+    wait_ready(app, window)
+    draw(app, window, "2")
+    drawn = save(window, args.outdir, "02-drawn-digit")
+
+    window.canvas.clear()
+    draw_shape(window.canvas, NOT_DIGITS["smile"])
+    QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))
+    settle(app, 0.2)
+    save(window, args.outdir, "03-unsure")
+
+    if pick(window, "fashion"):
+        wait_ready(app, window)
+        open_sample(app, window, "9-ankle-boot-00000.png")
+        save(window, args.outdir, "04-clothing-sample")
+
+    pick(window, "mnist")
+    wait_ready(app, window)
+    draw(app, window, "7")
+    window.results_tabs.setCurrentWidget(window.training_panel)
+    window.training_panel.tabs.setCurrentIndex(0)
+    settle(app, 0.2)
+    save(window, args.outdir, "05-training-curves")
+    window.training_panel.tabs.setCurrentIndex(1)
+    window.training_panel.normalize_box.setChecked(True)
+    settle(app, 0.2)
+    save(window, args.outdir, "06-confusion-normalised")
+    window.training_panel.tabs.setCurrentIndex(2)
+    settle(app, 0.2)
+    save(window, args.outdir, "07-per-class")
+
+    app.setPalette(dark_palette())
+    settle(app, 0.2)
+    window.results_tabs.setCurrentWidget(window.prediction_panel)
+    draw(app, window, "4")
+    save(window, args.outdir, "08-dark-drawn-digit")
+    window.results_tabs.setCurrentWidget(window.training_panel)
+    window.training_panel.tabs.setCurrentIndex(0)
+    settle(app, 0.2)
+    save(window, args.outdir, "09-dark-training-curves")
+    window.training_panel.tabs.setCurrentIndex(1)
+    settle(app, 0.2)
+    save(window, args.outdir, "10-dark-confusion")
+    app.setPalette(light)
+    window.results_tabs.setCurrentWidget(window.prediction_panel)
+
+    window.move(40, 40)
+    window.menuBar().setActiveAction(window.model_menu.menuAction())
+    settle(app, 0.4)
+    save(window, args.outdir, "13-model-menu", whole_screen=True)
+    window.model_menu.hide()
+    settle(app, 0.2)
+
+    def grab_about() -> None:
+        box = next(w for w in QApplication.topLevelWidgets()
+                   if isinstance(w, QMessageBox) and w.isVisible())
+        save(window, args.outdir, "14-about", whole_screen=True)
+        box.accept()
+
+    QTimer.singleShot(600, grab_about)
+    window.show_about()  # modal: grab_about closes it
+
+    bad = Path(tempfile.mkdtemp(prefix="digit-lens-bad-")) / "not-a-picture.png"
+    bad.write_text("this is not a picture")
+    window.open_path(bad)
+    settle(app, 0.5, until=lambda: window.last_error is not None)
+    save(window, args.outdir, "11-bad-file", whole_screen=True)
+    window.close()
+
+    empty_models = Path(tempfile.mkdtemp(prefix="digit-lens-no-models-"))
+    lonely = new_window(app, empty_models)
+    save(lonely, args.outdir, "12-no-models")
+    lonely.close()
+
+    if args.readme:
+        save_readme_copy(drawn, args.readme)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

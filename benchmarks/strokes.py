@@ -1,0 +1,188 @@
+"""Hand-written digit stroke templates and a renderer that draws them the way a person draws on
+the app's canvas (white 280x280, black round-capped anti-aliased pen, QPainter on a QImage).
+
+Shared by benchmarks/handwriting.py and the GUI tests (which can replay `canvas_strokes` as
+mouse drags). Templates are polylines in a box 1 tall and about 0.6 wide, y pointing down.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+
+CANVAS = 280
+Stroke = list[tuple[float, float]]
+
+
+def arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float,
+        steps: int = 24) -> Stroke:
+    """Points on an ellipse from angle `start` to `end` in degrees (0 = right, 90 = down)."""
+    angles = np.radians(np.linspace(start, end, steps))
+    return [(cx + rx * math.cos(a), cy + ry * math.sin(a)) for a in angles]
+
+
+def _figure_eight(steps: int = 60) -> Stroke:
+    """One continuous stroke: down the right of the top loop, crossing, round the bottom."""
+    points = []
+    for t in np.linspace(0.0, 1.0, steps):
+        y = 0.5 - 0.48 * math.cos(2 * math.pi * t)
+        width = 0.22 if y < 0.5 else 0.28
+        points.append((0.3 + width * math.sin(4 * math.pi * t), y))
+    return points
+
+
+# digit -> variant name -> strokes (each a polyline, in drawing order)
+TEMPLATES: dict[int, dict[str, list[Stroke]]] = {
+    0: {
+        "oval": [arc(0.3, 0.5, 0.28, 0.48, -100, 265)],
+        "overlap": [arc(0.32, 0.5, 0.27, 0.47, -60, 320)],
+        "round": [arc(0.32, 0.5, 0.32, 0.44, -90, 270)],
+    },
+    1: {
+        "stick": [[(0.3, 0.0), (0.3, 1.0)]],
+        "flag": [[(0.1, 0.22), (0.34, 0.0), (0.34, 1.0)]],
+        "flag-base": [[(0.1, 0.22), (0.34, 0.0), (0.34, 1.0)], [(0.08, 1.0), (0.6, 1.0)]],
+    },
+    2: {
+        "plain": [arc(0.3, 0.28, 0.27, 0.26, 190, 390)[:-4] + [(0.03, 0.98), (0.62, 0.98)]],
+        "loop": [arc(0.3, 0.28, 0.27, 0.26, 190, 390)[:-4]
+                 + [(0.16, 0.84), (0.06, 0.97), (0.01, 0.92), (0.08, 0.86), (0.18, 0.9),
+                    (0.26, 0.97), (0.62, 0.97)]],
+        "swan": [arc(0.3, 0.3, 0.28, 0.28, 180, 360)
+                 + arc(0.0, 0.3, 0.58, 0.68, 0, 90)[1:] + [(0.62, 0.98)]],
+    },
+    3: {
+        "round": [arc(0.3, 0.26, 0.26, 0.24, 200, 450) + arc(0.3, 0.74, 0.3, 0.26, -90, 160)[1:]],
+        "flat-top": [[(0.05, 0.02), (0.58, 0.02), (0.25, 0.42)]
+                     + arc(0.3, 0.7, 0.3, 0.28, -100, 160)[1:]],
+        "two-strokes": [arc(0.3, 0.26, 0.26, 0.24, 200, 440),
+                        arc(0.3, 0.74, 0.3, 0.26, -110, 160)],
+    },
+    4: {
+        "open": [[(0.1, 0.0), (0.04, 0.6), (0.62, 0.6)], [(0.46, 0.05), (0.46, 1.0)]],
+        "closed": [[(0.46, 0.0), (0.0, 0.66), (0.62, 0.66)], [(0.46, 0.0), (0.46, 1.0)]],
+        "one-stroke": [[(0.12, 0.0), (0.04, 0.62), (0.5, 0.62), (0.5, 0.2), (0.5, 1.0)]],
+    },
+    5: {
+        "classic": [[(0.1, 0.02), (0.07, 0.45)] + arc(0.3, 0.68, 0.29, 0.3, -145, 150)[1:],
+                    [(0.1, 0.02), (0.58, 0.02)]],
+        "one-stroke": [[(0.58, 0.02), (0.1, 0.02), (0.07, 0.45)]
+                       + arc(0.3, 0.68, 0.29, 0.3, -145, 150)[1:]],
+    },
+    6: {
+        "curved": [arc(0.62, 0.62, 0.58, 0.6, 250, 160) + arc(0.32, 0.72, 0.27, 0.26, 170, -180)],
+        "straight": [[(0.5, 0.0), (0.07, 0.7)] + arc(0.32, 0.74, 0.26, 0.24, 180, -175)[1:]],
+    },
+    7: {
+        "plain": [[(0.02, 0.03), (0.6, 0.03), (0.2, 1.0)]],
+        "bar": [[(0.02, 0.03), (0.6, 0.03), (0.2, 1.0)], [(0.15, 0.52), (0.52, 0.52)]],
+        "hook": [[(0.02, 0.16), (0.02, 0.03), (0.6, 0.03), (0.26, 1.0)]],
+    },
+    8: {
+        "figure": [_figure_eight()],
+        "two-circles": [arc(0.3, 0.25, 0.22, 0.23, -90, 270), arc(0.3, 0.73, 0.28, 0.26, -90, 270)],
+    },
+    9: {
+        "straight": [arc(0.3, 0.27, 0.26, 0.25, -10, -370) + [(0.56, 0.3), (0.54, 1.0)]],
+        "curved": [arc(0.3, 0.27, 0.26, 0.25, -10, -370)
+                   + [(0.56, 0.32), (0.55, 0.65), (0.47, 0.9), (0.28, 1.0)]],
+        "slanted": [arc(0.34, 0.27, 0.26, 0.25, -10, -370) + [(0.6, 0.3), (0.32, 1.0)]],
+    },
+}
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a person draws: pen width in px, slant in degrees (positive leans right), rotation
+    in degrees (clockwise), height as a fraction of the canvas, width stretch, centre (0..1 of
+    the canvas) and jitter (shaky hand, as a fraction of the height)."""
+
+    width: float = 20.0
+    slant: float = 0.0
+    rotation: float = 0.0
+    size: float = 0.7
+    aspect: float = 1.0
+    center: tuple[float, float] = (0.5, 0.5)
+    jitter: float = 0.0
+
+
+def random_style(rng: np.random.Generator) -> Style:
+    """A plausible canvas drawing: any pen from fine to fat, any size and place."""
+    size = float(rng.uniform(0.25, 0.95))
+    # Nobody writes a digit only three pen widths tall: that is a blob, not a digit.
+    widest = min(40.0, 0.2 * size * CANVAS)
+    return Style(
+        width=float(rng.uniform(6, widest)),
+        slant=float(rng.uniform(-20, 20)),
+        rotation=float(rng.uniform(-10, 10)),
+        size=size,
+        aspect=float(rng.uniform(0.75, 1.3)),
+        center=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
+        jitter=float(rng.uniform(0, 0.015)),
+    )
+
+
+def canvas_strokes(strokes: list[Stroke], style: Style, rng: np.random.Generator | None = None,
+                   canvas: int = CANVAS) -> list[Stroke]:
+    """The template's strokes in canvas pixels for `style`, kept inside the canvas (the centre
+    is moved, and the digit shrunk if needed, so the pen never leaves it)."""
+    rng = rng or np.random.default_rng(0)
+    height = style.size * canvas
+    pieces = [np.asarray(stroke, dtype=float) for stroke in strokes]
+    every = np.concatenate(pieces)
+    middle = (every.min(axis=0) + every.max(axis=0)) / 2
+    angle = math.radians(style.rotation)
+    shear = math.tan(math.radians(style.slant))
+    linear = (np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+              @ np.array([[1.0, -shear], [0.0, 1.0]]) @ np.diag([style.aspect, 1.0]) * height)
+    placed = []
+    for piece in pieces:
+        points = _densify((piece - middle) @ linear.T, spacing=4.0)
+        if style.jitter and len(points) >= 5:
+            noise = rng.normal(0, style.jitter * height, points.shape)
+            kernel = np.ones(5) / 5  # smooth: a shaky hand wobbles, it does not sparkle
+            noise = np.stack([np.convolve(noise[:, i], kernel, "same") for i in range(2)], 1)
+            points = points + noise
+        placed.append(points)
+    every = np.concatenate(placed)
+    low, high = every.min(axis=0), every.max(axis=0)
+    room = canvas - style.width - 2
+    scale = min(1.0, room / max(float((high - low).max()), 1e-9))
+    half = (high - low) * scale / 2
+    wanted = np.array(style.center) * canvas
+    centre = np.clip(wanted, style.width / 2 + 1 + half, canvas - style.width / 2 - 1 - half)
+    shift = centre - (low + high) / 2 * scale
+    return [[(float(x), float(y)) for x, y in points * scale + shift] for points in placed]
+
+
+def _densify(points: np.ndarray, spacing: float) -> np.ndarray:
+    """Points every `spacing` px along the polyline, like the mouse moves a drag reports."""
+    lengths = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))]
+    if lengths[-1] == 0:
+        return points[:1]
+    at = np.linspace(0.0, lengths[-1], max(2, int(lengths[-1] / spacing) + 1))
+    return np.stack([np.interp(at, lengths, points[:, i]) for i in range(2)], axis=1)
+
+
+def render(strokes: list[Stroke], width: float, canvas: int = CANVAS) -> QImage:
+    """Draw canvas-pixel strokes like the app's canvas: black round pen on white."""
+    image = QImage(canvas, canvas, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor(0, 0, 0), width, Qt.PenStyle.SolidLine,
+                        Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+    for stroke in strokes:
+        painter.drawPolyline([QPointF(x, y) for x, y in stroke])
+    painter.end()
+    return image
+
+
+def render_digit(digit: int, variant: str, style: Style,
+                 rng: np.random.Generator | None = None) -> QImage:
+    """A drawn digit on a 280x280 canvas image."""
+    return render(canvas_strokes(TEMPLATES[digit][variant], style, rng), style.width)

@@ -1,0 +1,18 @@
+"""`python -m desktop` (and the `digit-lens` command) start the desktop app."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the app; `argv` are the command-line arguments without the program name."""
+    # Imported here so that `--help` and import errors of the GUI stay cheap and clear.
+    from desktop.gui.app import main as run_app
+
+    return run_app(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

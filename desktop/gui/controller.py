@@ -1,0 +1,230 @@
+"""The thin layer between the widgets and the models: which models exist, which one is
+chosen, and one lazily created Classifier per model.
+
+Creating an ONNX Runtime session takes a while, so sessions are created on a pool thread
+(the current model first, the others afterwards so switching is instant later). Classifying
+one picture takes about a millisecond and happens on the UI thread.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from desktop import models
+from desktop.gui.workers import TaskRunner
+
+ARCHITECTURE_TITLES = {"cnn": "CNN", "dense": "Dense"}
+
+
+def architecture_title(architecture: str) -> str:
+    """'cnn' -> 'CNN', 'dense' -> 'Dense'; unknown names are title-cased."""
+    return ARCHITECTURE_TITLES.get(architecture, architecture.title())
+
+
+@dataclass(frozen=True)
+class ClassifyResult:
+    """What one classification produced, for the views and the status bar."""
+
+    prediction: models.Prediction | None  # None: nothing drawn / blank picture
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _SessionOutcome:
+    model_id: str
+    classifier: models.Classifier | None
+    error: str | None
+
+
+def _create_classifier(info: models.ModelInfo) -> _SessionOutcome:
+    """Runs on a pool thread. Classifies one small made-up picture (a bar) so that one-time
+    costs of the first run (~10 ms) are not paid by the user's first stroke."""
+    try:
+        classifier = models.Classifier(info)
+        warm_up = np.ones((40, 40), dtype=np.float32)
+        warm_up[8:32, 18:22] = 0.0
+        classifier.classify(warm_up)
+        return _SessionOutcome(info.model_id, classifier, None)
+    except models.ModelError as error:
+        return _SessionOutcome(info.model_id, None, str(error))
+    except Exception as error:  # onnxruntime raises its own types for broken graphs
+        return _SessionOutcome(info.model_id, None, f"The model could not be loaded: {error}")
+
+
+class ModelController(QObject):
+    """Knows the models in a folder, the chosen one, and their classifiers."""
+
+    modelsChanged = Signal()  # discovery finished or a model turned out unusable
+    currentModelChanged = Signal()
+    classifierReady = Signal(str)  # model id
+    classifierFailed = Signal(str, str)  # model id, reason
+
+    def __init__(self, models_dir: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._models_dir = Path(models_dir)
+        self._entries: list[models.ModelEntry] = []
+        self._current_id: str | None = None
+        self._classifiers: dict[str, models.Classifier] = {}
+        self._load_errors: dict[str, str] = {}
+        self._loading: set[str] = set()
+        self._tasks = TaskRunner(self)
+
+    # --- discovery ----------------------------------------------------------------------------
+
+    @property
+    def models_dir(self) -> Path:
+        return self._models_dir
+
+    def discover(self) -> None:
+        """(Re)read the models folder. Reads metadata only, which is fast."""
+        try:
+            self._entries = list(models.discover(self._models_dir))
+        except (OSError, models.ModelError):
+            self._entries = []
+        known = {entry.model_id for entry in self._entries}
+        # Files may have been replaced (retrained, repaired): sessions are created afresh.
+        self._classifiers = {}
+        self._load_errors = {}
+        if self._current_id not in known:
+            self._current_id = None
+        self.modelsChanged.emit()
+
+    @property
+    def entries(self) -> list[models.ModelEntry]:
+        return list(self._entries)
+
+    def entry(self, model_id: str | None) -> models.ModelEntry | None:
+        return next((e for e in self._entries if e.model_id == model_id), None)
+
+    def is_usable(self, model_id: str) -> bool:
+        entry = self.entry(model_id)
+        return entry is not None and entry.available and model_id not in self._load_errors
+
+    def unusable_reason(self, model_id: str) -> str | None:
+        """Why a model cannot be used, or None when it can."""
+        entry = self.entry(model_id)
+        if entry is None:
+            return f"There is no model called {model_id!r} in {self._models_dir}."
+        if not entry.available:
+            return entry.error or "The model could not be read."
+        return self._load_errors.get(model_id)
+
+    def usable_entries(self) -> list[models.ModelEntry]:
+        return [e for e in self._entries if self.is_usable(e.model_id)]
+
+    def no_models_reason(self) -> str:
+        """A sentence for the window when not a single model can be used."""
+        if not self._models_dir.is_dir():
+            return f"The models folder {self._models_dir} does not exist."
+        if not self._entries:
+            return f"There are no models in {self._models_dir}."
+        reasons = "; ".join(
+            f"{e.model_id}: {self.unusable_reason(e.model_id)}" for e in self._entries
+        )
+        return f"None of the models in {self._models_dir} can be used ({reasons})."
+
+    # --- the current model --------------------------------------------------------------------
+
+    @property
+    def current(self) -> models.ModelEntry | None:
+        return self.entry(self._current_id)
+
+    @property
+    def current_info(self) -> models.ModelInfo | None:
+        entry = self.current
+        return entry.info if entry is not None else None
+
+    def select(self, model_id: str | None, prepare: bool = True) -> bool:
+        """Make `model_id` current (if usable) and, unless told not to yet, start creating
+        its session."""
+        if model_id is None or not self.is_usable(model_id):
+            return False
+        if prepare:
+            self.prepare(model_id)
+        if model_id != self._current_id:
+            self._current_id = model_id
+            self.currentModelChanged.emit()
+        return True
+
+    def select_first_usable(self, preferred: str | None = None, prepare: bool = True) -> bool:
+        """Select `preferred` if it can be used, else the first usable model."""
+        if preferred and self.select(preferred, prepare):
+            return True
+        usable = self.usable_entries()
+        if usable:
+            return self.select(usable[0].model_id, prepare)
+        if self._current_id is not None:
+            self._current_id = None
+            self.currentModelChanged.emit()
+        return False
+
+    # --- classifiers --------------------------------------------------------------------------
+
+    def classifier(self, model_id: str | None = None) -> models.Classifier | None:
+        """The ready classifier of a model (default: current), or None while it is loading."""
+        model_id = model_id or self._current_id
+        if model_id is None:
+            return None
+        found = self._classifiers.get(model_id)
+        if found is None:
+            self.prepare(model_id)
+        return found
+
+    def is_loading(self, model_id: str | None = None) -> bool:
+        return (model_id or self._current_id) in self._loading
+
+    def prepare(self, model_id: str) -> None:
+        """Start creating the session of `model_id` on a pool thread (once)."""
+        if model_id in self._classifiers or model_id in self._loading:
+            return
+        entry = self.entry(model_id)
+        if entry is None or entry.info is None or model_id in self._load_errors:
+            return
+        self._loading.add(model_id)
+        self._tasks.start(
+            _create_classifier,
+            entry.info,
+            on_success=self._on_session_created,
+            on_failure=self._on_session_crashed,
+        )
+
+    def prepare_all(self) -> None:
+        """Warm up every usable model so that switching later is instant."""
+        for entry in self.usable_entries():
+            self.prepare(entry.model_id)
+
+    def wait_for_sessions(self, msecs: int = 10000) -> bool:
+        return self._tasks.wait(msecs)
+
+    def classify(self, gray: np.ndarray | None) -> ClassifyResult | None:
+        """Classify a grayscale picture with the current model.
+
+        Returns None when the current model is not ready yet (or there is none); the
+        classifierReady signal says when to try again.
+        """
+        classifier = self.classifier()
+        if classifier is None:
+            return None
+        started = time.perf_counter()
+        prediction = None if gray is None else classifier.classify(gray)
+        return ClassifyResult(prediction, time.perf_counter() - started)
+
+    def _on_session_created(self, outcome: _SessionOutcome) -> None:
+        self._loading.discard(outcome.model_id)
+        if outcome.classifier is not None:
+            self._classifiers[outcome.model_id] = outcome.classifier
+            self.classifierReady.emit(outcome.model_id)
+            return
+        self._load_errors[outcome.model_id] = outcome.error or "The model could not be loaded."
+        self.classifierFailed.emit(outcome.model_id, self._load_errors[outcome.model_id])
+        self.modelsChanged.emit()
+
+    def _on_session_crashed(self, error: Exception) -> None:  # pragma: no cover - defensive
+        # _create_classifier catches everything; this only runs if something is very wrong.
+        self._loading.clear()
+        self.classifierFailed.emit(self._current_id or "", str(error))

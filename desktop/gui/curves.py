@@ -1,0 +1,291 @@
+"""Training curves (loss and accuracy per epoch, training vs validation), painted with QPainter.
+
+Two small charts with axes, ticks, a legend and a marker at the best epoch. Hovering shows the
+numbers of the nearest epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QFont,
+    QFontMetricsF,
+    QHelpEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from desktop.gui.style import Role, faint_text, mix, with_alpha
+
+
+def nice_ticks(low: float, high: float, target: int = 5) -> tuple[float, float, list[float]]:
+    """Round axis limits and ticks at 1, 2, 2.5 or 5 times a power of ten."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        low, high = 0.0, 1.0
+    if high <= low:
+        high = low + (abs(low) or 1.0)
+    raw_step = (high - low) / max(1, target)
+    magnitude = 10 ** math.floor(math.log10(raw_step))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step * 0.999)
+    first = math.floor(low / step + 1e-9) * step
+    last = math.ceil(high / step - 1e-9) * step
+    count = round((last - first) / step)
+    return first, last, [first + i * step for i in range(count + 1)]
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: list[float]
+    validation: bool  # validation curves use the highlight colour
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    series: tuple[Series, Series]
+    percent: bool  # values are fractions shown as percentages
+
+
+class TrainingCurves(QWidget):
+    """Loss and accuracy per epoch for training and validation data."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingCurves")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMouseTracking(True)
+        self._epochs: list[int] = []
+        self._charts: list[Chart] = []
+        self._best_epoch: int | None = None
+        self._plot_areas: list[tuple[QRectF, Chart, float, float]] = []
+
+    @property
+    def epochs(self) -> list[int]:
+        return list(self._epochs)
+
+    def set_history(self, history: list[dict], best_epoch: int | None) -> None:
+        """history: the per-epoch dicts of metrics.json."""
+        rows = [row for row in history if isinstance(row, dict)]
+
+        def column(key: str) -> list[float]:
+            return [_number(row.get(key)) for row in rows]
+
+        self._epochs = [int(row.get("epoch", index + 1)) for index, row in enumerate(rows)]
+        self._charts = [
+            Chart("Loss", (Series("training", column("train_loss"), False),
+                           Series("validation", column("val_loss"), True)), False),
+            Chart("Accuracy", (Series("training", column("train_accuracy"), False),
+                               Series("validation", column("val_accuracy"), True)), True),
+        ]
+        self._best_epoch = best_epoch
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(520, 300)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(280, 200)
+
+    # --- painting -----------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        self._plot_areas = []
+        if not self._epochs:
+            painter.setPen(faint_text(self.palette()))
+            painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter),
+                             "No training history")
+            return
+        area = QRectF(self.rect()).adjusted(4, 4, -4, -4)
+        side_by_side = area.width() >= 1.7 * area.height()
+        for index, chart in enumerate(self._charts):
+            if side_by_side:
+                width = (area.width() - 16) / 2
+                rect = QRectF(area.left() + index * (width + 16), area.top(), width, area.height())
+            else:
+                height = (area.height() - 12) / 2
+                rect = QRectF(area.left(), area.top() + index * (height + 12), area.width(),
+                              height)
+            self._paint_chart(painter, rect, chart)
+        painter.end()
+
+    def _paint_chart(self, painter: QPainter, rect: QRectF, chart: Chart) -> None:
+        palette = self.palette()
+        text = palette.color(Role.WindowText)
+        quiet = faint_text(palette)
+        grid = mix(palette.color(Role.Window), palette.color(Role.WindowText), 0.12)
+        train_colour = mix(palette.color(Role.WindowText), palette.color(Role.Window), 0.4)
+        valid_colour = palette.color(Role.Highlight)
+        font = QFont(self.font())
+        small = QFont(font)
+        small.setPointSizeF(font.pointSizeF() * 0.88)
+        bold = QFont(font)
+        bold.setBold(True)
+        metrics = QFontMetricsF(small)
+
+        values = [v for s in chart.series for v in s.values if math.isfinite(v)]
+        if chart.percent:
+            low = min(values, default=0.0)
+            low, high, ticks = nice_ticks(max(0.0, low - 0.02), 1.0, 4)
+        else:
+            low, high, ticks = nice_ticks(0.0, max(values, default=1.0) * 1.05, 4)
+
+        def y_label(value: float) -> str:
+            if chart.percent:
+                return f"{value * 100:.0f} %" if abs(value * 100 - round(value * 100)) < 1e-6 \
+                    else f"{value * 100:.1f} %"
+            return f"{value:g}"
+
+        left = max(metrics.horizontalAdvance(y_label(t)) for t in ticks) + 10
+        title_height = QFontMetricsF(bold).height() + 8
+        bottom = metrics.height() * 2 + 6
+        plot = QRectF(rect.left() + left, rect.top() + title_height,
+                      max(10.0, rect.width() - left - 8),
+                      max(10.0, rect.height() - title_height - bottom))
+        first_epoch, last_epoch = self._epochs[0], self._epochs[-1]
+        x_span = max(1, last_epoch - first_epoch)
+
+        def to_point(epoch: float, value: float) -> QPointF:
+            x = plot.left() + (epoch - first_epoch) / x_span * plot.width()
+            y = plot.bottom() - (value - low) / (high - low) * plot.height()
+            return QPointF(x, y)
+
+        # Title and legend.
+        painter.setFont(bold)
+        painter.setPen(text)
+        painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), title_height - 6),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         chart.title)
+        painter.setFont(small)
+        legend = [(s.label, valid_colour if s.validation else train_colour) for s in chart.series]
+        x = rect.right()
+        for label, colour in reversed(legend):
+            width = metrics.horizontalAdvance(label)
+            x -= width
+            painter.setPen(text)
+            painter.drawText(QRectF(x, rect.top(), width + 2, title_height - 6),
+                             int(Qt.AlignmentFlag.AlignVCenter), label)
+            x -= 22
+            painter.setPen(QPen(colour, 2.5))
+            middle = rect.top() + (title_height - 6) / 2
+            painter.drawLine(QPointF(x, middle), QPointF(x + 16, middle))
+            x -= 14
+
+        # Grid, ticks and axis labels.
+        painter.setFont(small)
+        for tick in ticks:
+            point = to_point(first_epoch, tick)
+            painter.setPen(QPen(grid, 1))
+            painter.drawLine(QPointF(plot.left(), point.y()), QPointF(plot.right(), point.y()))
+            painter.setPen(quiet)
+            painter.drawText(QRectF(rect.left(), point.y() - metrics.height() / 2, left - 8,
+                                    metrics.height()),
+                             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                             y_label(tick))
+        _, _, epoch_ticks = nice_ticks(first_epoch, last_epoch, max(2, int(plot.width() // 60)))
+        for epoch in epoch_ticks:
+            if not first_epoch <= epoch <= last_epoch or epoch != int(epoch):
+                continue
+            point = to_point(epoch, low)
+            painter.setPen(QPen(grid, 1))
+            painter.drawLine(point, point + QPointF(0, 4))
+            painter.setPen(quiet)
+            painter.drawText(QRectF(point.x() - 30, plot.bottom() + 4, 60, metrics.height()),
+                             int(Qt.AlignmentFlag.AlignHCenter), str(int(epoch)))
+        painter.drawText(QRectF(plot.left(), plot.bottom() + 4 + metrics.height(), plot.width(),
+                                metrics.height()),
+                         int(Qt.AlignmentFlag.AlignHCenter), "epoch")
+        painter.setPen(QPen(mix(grid, text, 0.3), 1))
+        painter.drawLine(plot.bottomLeft(), plot.bottomRight())
+        painter.drawLine(plot.bottomLeft(), plot.topLeft())
+
+        # Best epoch marker.
+        best = self._best_epoch
+        if best is not None and first_epoch <= best <= last_epoch:
+            top_point = to_point(best, high)
+            pen = QPen(with_alpha(text, 0.45), 1, Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.drawLine(top_point, to_point(best, low))
+            painter.setPen(quiet)
+            label = f"best: epoch {best}"
+            width = metrics.horizontalAdvance(label)
+            label_x = top_point.x() + 4
+            if label_x + width > plot.right():
+                label_x = top_point.x() - 4 - width
+            label_y = plot.bottom() - metrics.height() - 2 if chart.percent else plot.top()
+            painter.drawText(QRectF(label_x, label_y, width + 2, metrics.height()),
+                             int(Qt.AlignmentFlag.AlignVCenter), label)
+
+        # The curves, validation on top.
+        painter.save()
+        painter.setClipRect(plot.adjusted(-4, -4, 4, 4))
+        for series in sorted(chart.series, key=lambda s: s.validation):
+            colour = valid_colour if series.validation else train_colour
+            points = [to_point(e, v) for e, v in zip(self._epochs, series.values, strict=False)
+                      if math.isfinite(v)]
+            if not points:
+                continue
+            path = QPainterPath(points[0])
+            for point in points[1:]:
+                path.lineTo(point)
+            painter.setPen(QPen(colour, 2.2 if series.validation else 1.8, Qt.PenStyle.SolidLine,
+                                Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(path)
+            if len(points) <= 40:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(colour)
+                for point in points:
+                    painter.drawEllipse(point, 2.6, 2.6)
+            if series.validation and best in self._epochs:
+                value = series.values[self._epochs.index(best)]
+                if math.isfinite(value):
+                    painter.setPen(QPen(colour, 2))
+                    painter.setBrush(palette.color(Role.Window))
+                    painter.drawEllipse(to_point(best, value), 5, 5)
+        painter.restore()
+        self._plot_areas.append((plot, chart, float(first_epoch), float(x_span)))
+
+    # --- hover details ------------------------------------------------------------------------
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self._tooltip_at(QPointF(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
+
+    def _tooltip_at(self, position: QPointF) -> str:
+        for plot, chart, first_epoch, x_span in self._plot_areas:
+            if not plot.adjusted(-6, -6, 6, 6).contains(position):
+                continue
+            epoch = round(first_epoch + (position.x() - plot.left()) / plot.width() * x_span)
+            if epoch not in self._epochs:
+                return ""
+            index = self._epochs.index(epoch)
+            parts = []
+            for series in chart.series:
+                value = series.values[index]
+                shown = f"{value * 100:.2f} %" if chart.percent else f"{value:.4f}"
+                parts.append(f"{series.label}: {shown}")
+            return f"Epoch {epoch} - {chart.title.lower()}\n" + "\n".join(parts)
+        return ""
+
+
+def _number(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan

@@ -1,0 +1,158 @@
+"""Turning files, dropped data and the clipboard into pictures for the canvas.
+
+`source_from_mime` decides what a drop or paste contains (a file, image data, or a QImage);
+the decode functions run on a pool thread and return a `LoadOutcome` that carries either the
+picture or a user-facing error, plus the request number so stale results can be ignored.
+`PictureLoader` ties these together for the window: it reports `loaded` or `failed`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QMimeData, QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QImage, QImageReader
+
+from desktop import image_io
+from desktop.gui.document import gray_to_qimage
+from desktop.gui.workers import TaskRunner
+
+
+@dataclass(frozen=True)
+class Picture:
+    gray: np.ndarray  # 0..1, 1 = white: what gets classified
+    image: QImage  # display copy
+    name: str
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    request: int
+    picture: Picture | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class PictureSource:
+    """What a drop/paste holds; exactly one of the fields is set."""
+
+    path: Path | None = None
+    image: QImage | None = None
+    data: bytes | None = None
+    error: str | None = None  # e.g. a web address: we only open local files
+
+
+def image_file_filter() -> str:
+    """A file dialog filter listing every format Qt can read here."""
+    patterns = sorted({f"*.{bytes(fmt).decode()}" for fmt in QImageReader.supportedImageFormats()})
+    return f"Images ({' '.join(patterns)});;All files (*)"
+
+
+def source_from_mime(mime: QMimeData | None) -> PictureSource | None:
+    """The picture in dropped or pasted data, or None when there is none."""
+    if mime is None:
+        return None
+    if mime.hasUrls():
+        urls = [url for url in mime.urls() if url.isValid()]
+        local = [url for url in urls if url.isLocalFile()]
+        if local:
+            return PictureSource(path=Path(local[0].toLocalFile()))
+        if urls:
+            return PictureSource(error=f"{urls[0].toDisplayString()} is not a local file; "
+                                       "save the picture first, then open it.")
+    if mime.hasImage():
+        image = mime.imageData()
+        if isinstance(image, QImage) and not image.isNull():
+            return PictureSource(image=QImage(image))
+    for fmt in mime.formats():
+        if fmt.startswith("image/"):
+            data = bytes(mime.data(fmt))
+            if data:
+                return PictureSource(data=data)
+    if mime.hasText():
+        text = mime.text().strip()
+        if text and "\n" not in text:
+            url = QUrl(text)
+            if url.isLocalFile():
+                return PictureSource(path=Path(url.toLocalFile()))
+            if Path(text).is_file():
+                return PictureSource(path=Path(text))
+    return None
+
+
+def _picture(gray: np.ndarray, name: str) -> Picture:
+    return Picture(gray, gray_to_qimage(gray), name)
+
+
+def decode_path(request: int, path: Path) -> LoadOutcome:
+    """Runs on a pool thread."""
+    try:
+        return LoadOutcome(request, _picture(image_io.load_image(path), path.name), None)
+    except image_io.ImageError as error:
+        return LoadOutcome(request, None, str(error))
+
+
+def decode_qimage(request: int, image: QImage, name: str) -> LoadOutcome:
+    """Runs on a pool thread."""
+    limit = image_io.MAX_SIDE
+    if max(image.width(), image.height()) > limit:  # huge screenshots: the model sees 28 px
+        image = image.scaled(limit, limit, Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+    try:
+        return LoadOutcome(request, _picture(image_io.from_qimage(image), name), None)
+    except image_io.ImageError as error:
+        return LoadOutcome(request, None, str(error))
+
+
+def decode_bytes(request: int, data: bytes, name: str) -> LoadOutcome:
+    """Runs on a pool thread."""
+    try:
+        return LoadOutcome(request, _picture(image_io.decode_image(data, name), name), None)
+    except image_io.ImageError as error:
+        return LoadOutcome(request, None, str(error))
+
+
+class PictureLoader(QObject):
+    """Decodes pictures on a pool thread; only the newest request is delivered."""
+
+    started = Signal(str)  # name of what is being opened
+    loaded = Signal(object)  # Picture
+    failed = Signal(str, str)  # title, user-facing reason
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tasks = TaskRunner(self)
+        self._request = 0
+
+    def open_path(self, path: Path) -> None:
+        self._start(path.name, decode_path, Path(path))
+
+    def open_source(self, source: PictureSource, name: str) -> None:
+        """A file, image or image data from a drop or the clipboard."""
+        if source.error:
+            self.failed.emit("Cannot open this", source.error)
+        elif source.path is not None:
+            self.open_path(source.path)
+        elif source.image is not None:
+            self._start(name, decode_qimage, source.image, name)
+        elif source.data is not None:
+            self._start(name, decode_bytes, source.data, name)
+
+    def _start(self, name: str, decode, *args) -> None:
+        self._request += 1
+        self.started.emit(name)
+        self._tasks.start(decode, self._request, *args, on_success=self._on_decoded,
+                          on_failure=self._on_crashed)
+
+    def _on_decoded(self, outcome: LoadOutcome) -> None:
+        if outcome.request != self._request:
+            return  # a newer request superseded this one
+        if outcome.picture is None:
+            self.failed.emit("This picture cannot be opened", outcome.error or "Unknown error.")
+        else:
+            self.loaded.emit(outcome.picture)
+
+    def _on_crashed(self, error: Exception) -> None:
+        self.failed.emit("This picture cannot be opened", f"Unexpected error: {error}")

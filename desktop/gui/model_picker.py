@@ -1,0 +1,242 @@
+"""Toolbar control to choose a model by dataset (Digits / Clothing) and architecture
+(Dense / CNN): two groups of segmented toggle buttons. Unusable models are disabled and
+their tooltip says why."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QWidget
+
+from desktop.gui.controller import ModelController, architecture_title
+from desktop.gui.style import Role, mix
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """One model as the picker and the Model menu present it."""
+
+    model_id: str
+    dataset: str  # "mnist"
+    dataset_title: str  # "Digits"
+    architecture: str  # "cnn"
+    architecture_title: str  # "CNN"
+    reason: str | None  # why it cannot be used; None when usable
+    summary: str = ""
+    test_accuracy: float = float("nan")
+
+    @property
+    def usable(self) -> bool:
+        return self.reason is None
+
+    @property
+    def title(self) -> str:
+        return f"{self.dataset_title} - {self.architecture_title}"
+
+
+# A segmented control. Colours come from the palette passed to apply_palette (a style sheet
+# with palette(...) would freeze the palette of the moment it was set).
+SEGMENT_STYLE = """
+QToolButton {{ border: 1px solid {border}; background: {button}; color: {text};
+              padding: 3px 14px; }}
+QToolButton:hover {{ background: {hover}; }}
+QToolButton:checked {{ background: {highlight}; color: {highlighted_text};
+                      border-color: {highlight}; }}
+QToolButton:disabled {{ color: {disabled_text}; background: {window}; }}
+QToolButton[segment="middle"], QToolButton[segment="last"] {{ border-left: none; }}
+QToolButton[segment="first"], QToolButton[segment="only"] {{
+    border-top-left-radius: 4px; border-bottom-left-radius: 4px; }}
+QToolButton[segment="last"], QToolButton[segment="only"] {{
+    border-top-right-radius: 4px; border-bottom-right-radius: 4px; }}
+"""
+
+
+def segment_style(palette: QPalette) -> str:
+    def colour(role: QPalette.ColorRole) -> QColor:
+        return palette.color(role)
+
+    button, text = colour(Role.Button), colour(Role.ButtonText)
+    return SEGMENT_STYLE.format(
+        border=mix(button, text, 0.35).name(), button=button.name(), text=text.name(),
+        hover=mix(button, colour(Role.Highlight), 0.15).name(),
+        highlight=colour(Role.Highlight).name(),
+        highlighted_text=colour(Role.HighlightedText).name(),
+        disabled_text=mix(colour(Role.Window), text, 0.4).name(),
+        window=colour(Role.Window).name(),
+    )
+
+
+def model_choices(controller: ModelController) -> list[ModelChoice]:
+    """The picker's view of every model folder, usable or not."""
+    titles = {e.info.dataset: e.info.dataset_title for e in controller.entries if e.info}
+    choices = []
+    for entry in controller.entries:
+        reason = controller.unusable_reason(entry.model_id)
+        info = entry.info
+        if info is not None:
+            dataset, title, architecture = info.dataset, info.dataset_title, info.architecture
+        else:  # unreadable: place it by its folder name, e.g. "mnist-cnn"
+            dataset, _, architecture = entry.model_id.partition("-")
+            title = titles.get(dataset, dataset.title())
+        choices.append(ModelChoice(
+            model_id=entry.model_id, dataset=dataset, dataset_title=title,
+            architecture=architecture or entry.model_id,
+            architecture_title=architecture_title(architecture or entry.model_id),
+            reason=reason, summary=info.summary if info else "",
+            test_accuracy=info.test_accuracy if info else float("nan"),
+        ))
+    return choices
+
+
+class _Segment(QWidget):
+    """Adjacent checkable buttons of which exactly one is checked."""
+
+    def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self._style = ""
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.buttons: dict[str, QToolButton] = {}
+
+    def set_keys(self, keys: list[tuple[str, str]]) -> None:
+        """(key, title) pairs; rebuilt only when they change."""
+        if [(k, b.text()) for k, b in self.buttons.items()] == keys:
+            return
+        for button in self.buttons.values():
+            self.group.removeButton(button)
+            button.deleteLater()
+        self.buttons = {}
+        for key, title in keys:
+            button = QToolButton(self)
+            button.setObjectName(f"{self.objectName()}_{key}")
+            button.setText(title)
+            button.setCheckable(True)
+            button.setMinimumWidth(70)
+            self.group.addButton(button)
+            self._layout.addWidget(button)
+            self.buttons[key] = button
+        for index, button in enumerate(self.buttons.values()):
+            last = len(self.buttons) - 1
+            position = ("only" if last == 0 else "first" if index == 0
+                        else "last" if index == last else "middle")
+            button.setProperty("segment", position)
+        self.setStyleSheet("")
+        self.setStyleSheet(self._style)  # re-polish with the new positions
+
+    def apply_palette(self, palette: QPalette) -> None:
+        self._style = segment_style(palette)
+        self.setStyleSheet(self._style)
+
+    def check(self, key: str | None) -> None:
+        # An exclusive group refuses to uncheck its last button; "none" is valid here.
+        self.group.setExclusive(False)
+        for button_key, button in self.buttons.items():
+            button.setChecked(button_key == key)
+        self.group.setExclusive(True)
+
+    def key_of(self, button: QToolButton) -> str | None:
+        return next((k for k, b in self.buttons.items() if b is button), None)
+
+
+class ModelPicker(QWidget):
+    """Dataset and architecture toggles; emits the chosen model id."""
+
+    modelChosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("modelPicker")
+        self.datasets = _Segment("datasetButtons")
+        self.architectures = _Segment("architectureButtons")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setSpacing(8)
+        layout.addWidget(QLabel("Recognise"))
+        layout.addWidget(self.datasets)
+        layout.addSpacing(6)
+        layout.addWidget(QLabel("with"))
+        layout.addWidget(self.architectures)
+        self._choices: list[ModelChoice] = []
+        self._current: ModelChoice | None = None
+        self.apply_palette(self.palette())
+        self.datasets.group.buttonClicked.connect(self._on_dataset_clicked)
+        self.architectures.group.buttonClicked.connect(self._on_architecture_clicked)
+
+    def apply_palette(self, palette: QPalette) -> None:
+        """Colour the toggles for this palette (called again when the theme changes)."""
+        self.datasets.apply_palette(palette)
+        self.architectures.apply_palette(palette)
+
+    def set_choices(self, choices: list[ModelChoice], current_id: str | None) -> None:
+        self._choices = list(choices)
+        self.datasets.set_keys(_unique((c.dataset, c.dataset_title) for c in choices))
+        self.architectures.set_keys(
+            _unique((c.architecture, c.architecture_title) for c in choices)
+        )
+        self.set_current(current_id)
+
+    def set_current(self, model_id: str | None) -> None:
+        self._current = next((c for c in self._choices if c.model_id == model_id), None)
+        dataset = self._current.dataset if self._current else None
+        self.datasets.check(dataset)
+        self.architectures.check(self._current.architecture if self._current else None)
+        for key, button in self.datasets.buttons.items():
+            in_dataset = [c for c in self._choices if c.dataset == key]
+            usable = [c for c in in_dataset if c.usable]
+            button.setEnabled(bool(usable))
+            if usable:
+                button.setToolTip(f"Recognise {button.text().lower()}: "
+                                  f"{', '.join(c.architecture_title for c in usable)}")
+            else:
+                button.setToolTip("No usable model: " + " ".join(
+                    f"{c.model_id}: {c.reason}" for c in in_dataset))
+        for key, button in self.architectures.buttons.items():
+            choice = self._choice(dataset, key)
+            if choice is None:
+                button.setEnabled(False)
+                title = self._current.dataset_title if self._current else "this dataset"
+                button.setToolTip(f"There is no {button.text()} model for {title}.")
+            elif not choice.usable:
+                button.setEnabled(False)
+                button.setToolTip(f"{choice.title} is unavailable: {choice.reason}")
+            else:
+                button.setEnabled(True)
+                accuracy = ("" if not math.isfinite(choice.test_accuracy)
+                            else f" - {choice.test_accuracy * 100:.1f} % test accuracy")
+                button.setToolTip(f"{choice.title}{accuracy}\n{choice.summary}".strip())
+
+    def _choice(self, dataset: str | None, architecture: str) -> ModelChoice | None:
+        return next((c for c in self._choices
+                     if c.dataset == dataset and c.architecture == architecture), None)
+
+    def _on_dataset_clicked(self, button: QToolButton) -> None:
+        dataset = self.datasets.key_of(button)
+        preferred = self._current.architecture if self._current else None
+        candidates = [c for c in self._choices if c.dataset == dataset and c.usable]
+        candidates.sort(key=lambda c: c.architecture != preferred)
+        if candidates:
+            self.modelChosen.emit(candidates[0].model_id)
+        else:
+            self.set_current(self._current.model_id if self._current else None)
+
+    def _on_architecture_clicked(self, button: QToolButton) -> None:
+        dataset = self._current.dataset if self._current else None
+        choice = self._choice(dataset, self.architectures.key_of(button) or "")
+        if choice is not None and choice.usable:
+            self.modelChosen.emit(choice.model_id)
+        else:
+            self.set_current(self._current.model_id if self._current else None)
+
+
+def _unique(pairs) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for key, title in pairs:
+        seen.setdefault(key, title)
+    return list(seen.items())

@@ -1,0 +1,83 @@
+"""Draw on the canvas with real mouse events, as a user would: used by the GUI tests, the
+latency benchmark and the screenshot script.
+
+Shapes are lists of strokes; a stroke is a list of points in paper coordinates from 0 to 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+Point = tuple[float, float]
+Shape = list[list[Point]]
+
+
+def _ellipse(cx: float, cy: float, rx: float, ry: float, steps: int = 48) -> list[Point]:
+    angles = [2 * math.pi * i / steps for i in range(steps + 1)]
+    return [(cx + rx * math.sin(a), cy - ry * math.cos(a)) for a in angles]
+
+
+def _arc(cx: float, cy: float, r: float, start: float, end: float, steps: int = 24) -> list[Point]:
+    """Clockwise arc; angles in degrees, 0 = up, 90 = right."""
+    return [(cx + r * math.sin(math.radians(a)), cy - r * math.cos(math.radians(a)))
+            for a in (start + (end - start) * i / steps for i in range(steps + 1))]
+
+
+DIGITS: dict[str, Shape] = {
+    "0": [_ellipse(0.5, 0.5, 0.19, 0.3)],
+    "1": [[(0.44, 0.28), (0.53, 0.2), (0.53, 0.8)]],
+    "2": [_arc(0.5, 0.36, 0.17, -75, 120) + [(0.3, 0.8), (0.72, 0.8)]],
+    "3": [_arc(0.48, 0.35, 0.15, -80, 175), _arc(0.48, 0.64, 0.17, 5, 235)],
+    "4": [[(0.58, 0.2), (0.28, 0.62), (0.74, 0.62)], [(0.6, 0.42), (0.6, 0.82)]],
+    "7": [[(0.3, 0.22), (0.72, 0.22), (0.45, 0.8)]],
+}
+
+# Drawings that are no digit at all, for showing (and testing) how the app admits doubt.
+NOT_DIGITS: dict[str, Shape] = {
+    "smile": [[(0.3, 0.55), (0.4, 0.68), (0.5, 0.72), (0.6, 0.68), (0.7, 0.55)],
+              [(0.4, 0.35), (0.41, 0.36)], [(0.6, 0.35), (0.61, 0.36)]],
+    "cross": [[(0.3, 0.25), (0.7, 0.8)], [(0.7, 0.25), (0.3, 0.8)]],
+    "plus": [[(0.5, 0.25), (0.5, 0.8)], [(0.25, 0.52), (0.75, 0.52)]],
+    "k": [[(0.35, 0.2), (0.35, 0.8)], [(0.68, 0.2), (0.36, 0.52), (0.68, 0.8)]],
+}
+
+
+def send_mouse(widget: QWidget, kind: QEvent.Type, position: QPointF,
+               button: Qt.MouseButton, buttons: Qt.MouseButton) -> None:
+    global_position = QPointF(widget.mapToGlobal(position))
+    event = QMouseEvent(kind, position, global_position, button, buttons,
+                        Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def draw_stroke(canvas: QWidget, points: Sequence[Point], step_px: float = 4.0,
+                button: Qt.MouseButton = Qt.MouseButton.LeftButton,
+                release: bool = True) -> None:
+    """Press, drag through `points` (paper coordinates 0..1) in small steps, release."""
+    paper = canvas.paper_rect()  # type: ignore[attr-defined]
+
+    def at(point: Point) -> QPointF:
+        return QPointF(paper.left() + point[0] * paper.width(),
+                       paper.top() + point[1] * paper.height())
+
+    positions = [at(point) for point in points]
+    send_mouse(canvas, QEvent.Type.MouseButtonPress, positions[0], button, button)
+    for start, end in zip(positions, positions[1:], strict=False):
+        distance = math.hypot(end.x() - start.x(), end.y() - start.y())
+        steps = max(1, int(distance / step_px))
+        for i in range(1, steps + 1):
+            position = start + (end - start) * (i / steps)
+            send_mouse(canvas, QEvent.Type.MouseMove, position, Qt.MouseButton.NoButton, button)
+    if release:
+        send_mouse(canvas, QEvent.Type.MouseButtonRelease, positions[-1], button,
+                   Qt.MouseButton.NoButton)
+
+
+def draw_shape(canvas: QWidget, shape: Shape, **options) -> None:
+    for stroke in shape:
+        draw_stroke(canvas, stroke, **options)

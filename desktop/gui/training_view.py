@@ -1,0 +1,233 @@
+"""The "Training" tab: how the current model was trained, from its metrics.json.
+
+A summary (test accuracy, parameters, architecture, epochs, training time) above three pages:
+loss/accuracy curves, the confusion matrix, and per-class precision / recall / F1 / support.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import models
+from desktop.gui.confusion import ConfusionMatrixView
+from desktop.gui.curves import TrainingCurves
+
+
+def format_duration(seconds: float) -> str:
+    """51.4 -> '51 s', 754 -> '12 min 34 s', 5400 -> '1 h 30 min'."""
+    if not math.isfinite(seconds) or seconds < 0:
+        return "unknown"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+class PerClassTable(QTableWidget):
+    """Precision, recall, F1 and support per class, with the macro average last."""
+
+    COLUMNS = ("Class", "Precision", "Recall", "F1", "Support")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(self.COLUMNS), parent)
+        self.setObjectName("perClassTable")
+        self.setHorizontalHeaderLabels(list(self.COLUMNS))
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+
+    def set_metrics(self, per_class: list[dict], macro: dict | None) -> None:
+        rows = [row for row in per_class if isinstance(row, dict)]
+        self.setRowCount(len(rows) + (1 if macro else 0))
+        for index, row in enumerate(rows):
+            self._fill(index, str(row.get("class", index)), row, row.get("support"))
+        if macro:
+            total = sum(int(row.get("support", 0) or 0) for row in rows)
+            self._fill(len(rows), "Average (macro)", macro, total, bold=True)
+
+    def _fill(self, index: int, name: str, values: dict, support: object,
+              bold: bool = False) -> None:
+        cells = [name] + [_fraction(values.get(key)) for key in ("precision", "recall", "f1")]
+        cells.append(f"{int(support):,}" if isinstance(support, (int, float)) else "")
+        for column, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if column > 0:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            if bold:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            self.setItem(index, column, item)
+
+
+def _fraction(value: object) -> str:
+    try:
+        return f"{float(value):.3f}"  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+
+
+class TrainingPanel(QWidget):
+    """Everything metrics.json says about the current model, or why it cannot say it."""
+
+    normalizedChanged = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingPanel")
+        self._stack = QStackedWidget()
+        self._message = QLabel(objectName="trainingMessage")
+        self._message.setWordWrap(True)
+        self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self._summary_values: dict[str, QLabel] = {}
+        summary = QGridLayout()
+        summary.setHorizontalSpacing(14)
+        summary.setVerticalSpacing(4)
+        for row, (key, title) in enumerate(
+            (("accuracy", "Test accuracy"), ("params", "Parameters"),
+             ("architecture", "Architecture"), ("training", "Training"))
+        ):
+            label = QLabel(title)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            value = QLabel(objectName=f"summary_{key}")
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            summary.addWidget(label, row, 0)
+            summary.addWidget(value, row, 1)
+            self._summary_values[key] = value
+        summary.setColumnStretch(1, 1)
+
+        self.curves = TrainingCurves()
+        self.confusion = ConfusionMatrixView()
+        self.normalize_box = QCheckBox("Show each row as percentages")
+        self.normalize_box.setObjectName("normalizeConfusion")
+        self.normalize_box.setToolTip("Divide each row by the number of test images of that "
+                                      "class, so the diagonal shows the recall per class.")
+        self.normalize_box.toggled.connect(self._on_normalize_toggled)
+        confusion_page = QWidget()
+        confusion_layout = QVBoxLayout(confusion_page)
+        confusion_layout.setContentsMargins(8, 8, 8, 8)
+        top = QHBoxLayout()
+        hint = QLabel("Rows: the true class. Columns: what the model predicted.")
+        hint.setWordWrap(True)
+        top.addWidget(hint, 1)
+        top.addWidget(self.normalize_box)
+        confusion_layout.addLayout(top)
+        confusion_layout.addWidget(self.confusion, 1)
+        self.table = PerClassTable()
+
+        curves_page = QWidget()
+        curves_layout = QVBoxLayout(curves_page)
+        curves_layout.setContentsMargins(8, 8, 8, 8)
+        curves_layout.addWidget(self.curves)
+
+        self.tabs = QTabWidget(objectName="trainingTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(curves_page, "Curves")
+        self.tabs.addTab(confusion_page, "Confusion matrix")
+        self.tabs.addTab(self.table, "Per class")
+
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(12, 12, 12, 6)
+        content_layout.addLayout(summary)
+        content_layout.addSpacing(6)
+        content_layout.addWidget(self.tabs, 1)
+
+        self._stack.addWidget(content)
+        self._stack.addWidget(self._message)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._stack)
+        self._metrics: dict | None = None
+        self.show_message("No model selected.")
+
+    @property
+    def metrics(self) -> dict | None:
+        return self._metrics
+
+    @property
+    def message(self) -> str | None:
+        """The explanation on display instead of metrics, if any."""
+        return self._message.text() if self._stack.currentIndex() == 1 else None
+
+    def summary_text(self, key: str) -> str:
+        return self._summary_values[key].text()
+
+    def show_message(self, text: str) -> None:
+        self._metrics = None
+        self._message.setText(text)
+        self._stack.setCurrentIndex(1)
+
+    def show_model(self, info: models.ModelInfo | None, directory: Path | None) -> None:
+        """Load and show the training report of a model folder."""
+        if info is None or directory is None:
+            self.show_message("No model selected.")
+            return
+        try:
+            metrics = models.load_metrics(directory)
+        except models.ModelError as error:
+            self.show_message(f"No training report for {info.model_id}.\n\n{error}")
+            return
+        try:
+            self._show_metrics(info, metrics)
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            self.show_message(f"The training report of {info.model_id} is damaged "
+                              f"({type(error).__name__}: {error}).")
+            return
+        self._metrics = metrics
+        self._stack.setCurrentIndex(0)
+
+    def _show_metrics(self, info: models.ModelInfo, metrics: dict) -> None:
+        classes = tuple(str(name) for name in metrics.get("classes", info.classes))
+        accuracy = float(metrics["test_accuracy"])
+        test_size = metrics.get("test_size")
+        on = f" on {int(test_size):,} test images" if isinstance(test_size, int) else ""
+        self._summary_values["accuracy"].setText(f"<b>{accuracy * 100:.2f} %</b>{on}")
+        params = metrics.get("params", info.params)
+        self._summary_values["params"].setText(f"{int(params):,} trainable weights")
+        self._summary_values["architecture"].setText(info.summary or info.architecture)
+        history = [row for row in metrics["history"] if isinstance(row, dict)]
+        best = metrics.get("best_epoch")
+        seconds = float(metrics.get("train_seconds", math.nan))
+        parts = [f"{len(history)} epochs"]
+        if isinstance(best, int):
+            parts[0] += f" (best: epoch {best})"
+        parts.append(f"in {format_duration(seconds)}")
+        if metrics.get("device"):
+            parts.append(f"on {metrics['device']}")
+        self._summary_values["training"].setText(" ".join(parts))
+        self.curves.set_history(history, best if isinstance(best, int) else None)
+        self.confusion.set_matrix(classes, metrics["confusion_matrix"])
+        self.table.set_metrics(list(metrics.get("per_class", [])), metrics.get("macro_avg"))
+
+    def _on_normalize_toggled(self, checked: bool) -> None:
+        self.confusion.set_normalized(checked)
+        self.normalizedChanged.emit(checked)

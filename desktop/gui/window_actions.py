@@ -1,0 +1,206 @@
+"""The main window's actions, menus and toolbar (a mixin of MainWindow, to keep that module
+about behaviour rather than construction).
+
+Standard shortcuts come from QKeySequence.StandardKey, so they match each platform; icons are
+painted in the palette's colours (desktop.gui.icons).
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QSlider, QToolBar, QWidget
+
+from desktop import APP_NAME
+from desktop.gui import icons
+from desktop.gui.canvas import MAX_BRUSH, MIN_BRUSH
+from desktop.gui.model_picker import ModelPicker, model_choices
+
+
+class WindowActionsMixin:
+    """Builds the QActions, the menu bar and the toolbar of MainWindow.
+
+    Expects the window's canvas and slots (choose_file, paste, select_model...) to exist.
+    """
+
+    # --- construction -------------------------------------------------------------------------
+
+    def _action(self, text: str, slot, shortcuts=(), icon: str | None = None,
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        keys = []
+        for shortcut in shortcuts:
+            if isinstance(shortcut, QKeySequence.StandardKey):
+                keys.extend(QKeySequence.keyBindings(shortcut))
+            else:
+                keys.append(QKeySequence(shortcut))
+        unique = []
+        for key in keys:
+            if not key.isEmpty() and key not in unique:
+                unique.append(key)
+        action.setShortcuts(unique)
+        if icon:
+            action.setIcon(icons.icon(icon, self.palette()))
+            action.setData(icon)
+        if tip:
+            action.setStatusTip(tip)
+            native = QKeySequence.SequenceFormat.NativeText
+            action.setToolTip(f"{tip} ({unique[0].toString(native)})" if unique else tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        keys = QKeySequence.StandardKey
+        self.open_action = self._action("&Open Picture…", self.choose_file, [keys.Open], "open",
+                                        "Open a picture to classify")
+        self.random_sample_action = self._action("Try a &Random Sample", self.open_random_sample,
+                                                 ["Ctrl+R"], tip="Classify a random test image")
+        self.save_action = self._action("&Save Drawing As…", self.choose_save_file,
+                                        [keys.Save, keys.SaveAs], "save",
+                                        "Save the canvas as a PNG picture")
+        self.quit_action = self._action("&Quit", self.close, [keys.Quit, "Ctrl+Q"])
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        stack = self.canvas.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts(QKeySequence.keyBindings(keys.Undo))
+        self.undo_action.setIcon(icons.icon("undo", self.palette()))
+        self.undo_action.setData("undo")
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        redo_keys = []
+        for key in [*QKeySequence.keyBindings(keys.Redo), QKeySequence("Ctrl+Shift+Z"),
+                    QKeySequence("Ctrl+Y")]:
+            if key not in redo_keys:
+                redo_keys.append(key)
+        self.redo_action.setShortcuts(redo_keys)
+        self.redo_action.setIcon(icons.icon("redo", self.palette()))
+        self.redo_action.setData("redo")
+        self.clear_action = self._action("C&lear", self.canvas.clear,
+                                         [keys.Delete, "Ctrl+Backspace", "Ctrl+Del"],
+                                         "clear", "Clear the canvas")
+        self.paste_action = self._action("&Paste Picture", self.paste, [keys.Paste], "paste",
+                                         "Paste a picture or a picture file")
+        self.pen_action = self._action("&Pen", self._use_pen, ["B"], "pen", "Draw with the pen")
+        self.pen_action.setCheckable(True)
+        self.eraser_action = self._action("&Eraser", self._toggle_eraser, ["E"], "eraser",
+                                          "Erase (the right mouse button always erases)")
+        self.eraser_action.setCheckable(True)
+        self.bigger_action = self._action("&Bigger Brush", lambda: self._step_brush(+4),
+                                          ["]", "Ctrl++", "Ctrl+="])
+        self.smaller_action = self._action("&Smaller Brush", lambda: self._step_brush(-4),
+                                           ["[", "Ctrl+-"])
+        self.reload_action = self._action("Re&load Models", self.reload_models, [keys.Refresh],
+                                          tip="Look for new or retrained models")
+        self.about_action = self._action(f"&About {APP_NAME}", self.show_about)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_qt_action = self._action("About &Qt", QApplication.aboutQt)
+        self.model_actions = QActionGroup(self)
+        self.model_actions.setExclusive(True)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.open_action, self.random_sample_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.paste_action, self.clear_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.pen_action, self.eraser_action, self.bigger_action,
+                              self.smaller_action])
+        self.model_menu = bar.addMenu("&Model")
+        self.model_menu.setToolTipsVisible(True)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.about_action, self.about_qt_action])
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Tools", objectName="mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addActions([self.open_action, self.save_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.undo_action, self.redo_action, self.clear_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.pen_action, self.eraser_action])
+        self.brush_slider = QSlider(Qt.Orientation.Horizontal, objectName="brushSize")
+        self.brush_slider.setRange(MIN_BRUSH, MAX_BRUSH)
+        self.brush_slider.setFixedWidth(110)
+        self.brush_slider.setToolTip("Brush size ([ and ] change it)")
+        self.brush_slider.setAccessibleName("Brush size")
+        size_label = QLabel("  Size ")
+        size_label.setBuddy(self.brush_slider)
+        toolbar.addWidget(size_label)
+        toolbar.addWidget(self.brush_slider)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        self.model_picker = ModelPicker()
+        self._picker_action = toolbar.addWidget(self.model_picker)
+        for action in (self.undo_action, self.redo_action):
+            button = toolbar.widgetForAction(action)
+            if button is not None:
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    # --- the Model menu and the toolbar's model picker ----------------------------------------
+
+    def _refresh_model_choices(self) -> None:
+        """Rebuild both from the controller's models (after discovery or a failure)."""
+        choices = model_choices(self.controller)
+        current = self.controller.current
+        current_id = current.model_id if current else None
+        self.model_picker.set_choices(choices, current_id)
+        self._picker_action.setVisible(bool(choices))
+        self.model_menu.clear()
+        for action in self.model_actions.actions():
+            self.model_actions.removeAction(action)
+        for number, choice in enumerate(choices, start=1):
+            text = choice.title
+            if choice.usable and math.isfinite(choice.test_accuracy):
+                text += f"   ({choice.test_accuracy * 100:.1f} %)"
+            action = QAction(text, self)
+            action.setCheckable(True)
+            action.setData(choice.model_id)
+            action.setEnabled(choice.usable)
+            action.setChecked(choice.model_id == current_id)
+            action.setToolTip(choice.summary if choice.usable
+                              else f"Unavailable: {choice.reason}")
+            action.setStatusTip(action.toolTip())
+            if number <= 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            self.model_actions.addAction(action)
+            self.model_menu.addAction(action)
+        if not choices:
+            empty = self.model_menu.addAction("No models found")
+            empty.setEnabled(False)
+        self.model_menu.addSeparator()
+        self.model_menu.addAction(self.reload_action)
+
+    # --- drawing tools ------------------------------------------------------------------------
+
+    def _use_pen(self) -> None:
+        self.canvas.set_eraser(False)
+        self._sync_tool_actions()
+
+    def _toggle_eraser(self) -> None:
+        self.canvas.set_eraser(not self.canvas.eraser)
+        self._sync_tool_actions()
+
+    def _sync_tool_actions(self, *_args) -> None:
+        self.pen_action.setChecked(not self.canvas.eraser)
+        self.eraser_action.setChecked(self.canvas.eraser)
+
+    def _step_brush(self, step: int) -> None:
+        self.canvas.set_brush_size(self.canvas.brush_size + step)
+
+    def _on_brush_size_changed(self, size: int) -> None:
+        self.brush_slider.setValue(size)
+        self._settings.setValue("canvas/brush_size", size)
+

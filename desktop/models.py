@@ -1,0 +1,254 @@
+"""Find the shipped ONNX models, read what they are from their metadata, and run them.
+
+Everything the app knows about a model (classes, normalisation, preprocessing recipe) comes from
+the model file's metadata, so a retrained model with other classes needs no code change.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from desktop import preprocess
+
+MODEL_FILE = "model.onnx"
+METRICS_FILE = "metrics.json"
+METADATA_FORMAT = "1"
+# Below this top probability the app says "not sure" instead of naming a class.
+UNSURE_BELOW = 0.5
+
+_DATASET_ORDER = ("mnist", "fashion")  # Digits before Clothing
+_ARCHITECTURE_ORDER = ("dense", "cnn")
+_REQUIRED_METADATA = ("format", "model_id", "dataset", "dataset_title", "architecture", "classes",
+                      "input_size", "normalization", "preprocessing")
+_REQUIRED_METRICS = ("classes", "test_accuracy", "confusion_matrix", "per_class", "history")
+
+
+class ModelError(Exception):
+    """A model cannot be used; the message is a clear reason meant for the user."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    model_id: str
+    dataset: str  # "mnist" | "fashion"
+    dataset_title: str  # what the app shows: "Digits" | "Clothing"
+    architecture: str  # "dense" | "cnn"
+    classes: tuple[str, ...]
+    mean: float  # normalisation on the 0..1 pixel scale
+    std: float
+    recipe: dict  # preprocessing recipe, see desktop.preprocess
+    params: int
+    test_accuracy: float  # 0..1, or NaN when the metadata does not say
+    summary: str  # architecture in one line: "Conv2d -> BatchNorm2d -> ..."
+    path: Path  # the model.onnx file
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One folder of the models directory: usable (info) or not (error says why)."""
+
+    model_id: str
+    directory: Path
+    info: ModelInfo | None
+    error: str | None
+
+    @property
+    def available(self) -> bool:
+        return self.info is not None
+
+
+@dataclass(frozen=True, eq=False)  # holds arrays: compare by identity, never element-wise
+class Prediction:
+    probabilities: np.ndarray  # (classes,) float32, sums to 1
+    model_input: np.ndarray  # the 28x28 image in 0..1 the model saw (before normalisation)
+    index: int
+    label: str
+    confidence: float
+
+    @property
+    def unsure(self) -> bool:
+        return self.confidence < UNSURE_BELOW
+
+
+def discover(models_dir: Path) -> list[ModelEntry]:
+    """Every subfolder of models_dir as an entry, broken ones with the reason; Digits before
+    Clothing, dense before cnn."""
+    try:
+        folders = [p for p in Path(models_dir).iterdir()
+                   if p.is_dir() and not p.name.startswith((".", "_"))]
+    except OSError:
+        return []
+    entries = []
+    for folder in folders:
+        try:
+            entries.append(ModelEntry(folder.name, folder, read_info(folder / MODEL_FILE), None))
+        except ModelError as exc:
+            entries.append(ModelEntry(folder.name, folder, None, str(exc)))
+    return sorted(entries, key=_entry_order)
+
+
+def read_info(path: Path) -> ModelInfo:
+    """Check that a model file follows the model contract and read its metadata."""
+    if not path.is_file():
+        raise ModelError(f"{path.name} is missing in {path.parent}.")
+    options = ort.SessionOptions()
+    # Only reading: a bare, unoptimised session loads in a few milliseconds.
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.intra_op_num_threads = 1
+    session = _open_session(path, options)
+    metadata = session.get_modelmeta().custom_metadata_map
+    missing = [key for key in _REQUIRED_METADATA if key not in metadata]
+    if missing:
+        raise ModelError(f"{path} lacks metadata ({', '.join(missing)}): it was not "
+                         f"exported by this project's trainer.")
+    if metadata["format"] != METADATA_FORMAT:
+        raise ModelError(f"{path} uses metadata format {metadata['format']!r}; this version of "
+                         f"the app reads format {METADATA_FORMAT}.")
+    try:
+        classes = json.loads(metadata["classes"])
+        size = json.loads(metadata["input_size"])
+        norm = json.loads(metadata["normalization"])
+        recipe = preprocess.validate_recipe(json.loads(metadata["preprocessing"]))
+        mean, std = float(norm["mean"]), float(norm["std"])
+        params = int(metadata.get("params", 0))
+        accuracy = float(metadata.get("test_accuracy", "nan"))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ModelError(f"{path} has unreadable metadata: {exc}.") from None
+    if not (isinstance(classes, list) and len(classes) >= 2
+            and all(isinstance(name, str) for name in classes)):
+        raise ModelError(f"{path}: the metadata's class list is not a list of names.")
+    if size != [recipe["canvas"]] * 2:
+        raise ModelError(f"{path}: input size {size} does not match the preprocessing canvas.")
+    if not (np.isfinite(mean) and np.isfinite(std) and std > 0):
+        raise ModelError(f"{path}: normalisation mean={mean}, std={std} is not usable.")
+    _check_signature(session, path, [1, *size], len(classes))
+    return ModelInfo(
+        model_id=metadata["model_id"], dataset=metadata["dataset"],
+        dataset_title=metadata["dataset_title"], architecture=metadata["architecture"],
+        classes=tuple(classes), mean=mean, std=std, recipe=recipe, params=params,
+        test_accuracy=accuracy, summary=metadata.get("architecture_summary", ""),
+        path=path, description=metadata.get("description", ""),
+    )
+
+
+class Classifier:
+    """One model, its ONNX Runtime session created once and reused for every picture."""
+
+    def __init__(self, info: ModelInfo) -> None:
+        self.info = info
+        options = ort.SessionOptions()
+        # Tuned for one picture at a time on a desktop: a single thread that does not spin
+        # (spinning threads burn a core between strokes) and no parallel executor.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+        self._session = _open_session(info.path, options)
+        self._input_name = self._session.get_inputs()[0].name
+
+    def classify(self, gray: np.ndarray) -> Prediction | None:
+        """gray: H x W in 0..1 (1 = white), any polarity. None when there is nothing to see."""
+        image = preprocess.to_model_input(gray, self.info.recipe)
+        return None if image is None else self.predict_model_input(image)
+
+    def classify_batch(self, grays: list[np.ndarray]) -> list[Prediction | None]:
+        """Several pictures in one run of the model (faster for many files)."""
+        images = [preprocess.to_model_input(gray, self.info.recipe) for gray in grays]
+        present = [image for image in images if image is not None]
+        found = iter(self.predict_batch(np.stack(present)) if present else [])
+        return [None if image is None else next(found) for image in images]
+
+    def predict_model_input(self, image28: np.ndarray) -> Prediction:
+        """Run the model on an already preprocessed image (0..1, light on dark)."""
+        return self.predict_batch(np.asarray(image28)[None])[0]
+
+    def predict_batch(self, images28: np.ndarray) -> list[Prediction]:
+        """images28: N x 28 x 28 preprocessed images."""
+        images = np.asarray(images28, dtype=np.float32)
+        batch = preprocess.normalize(images, self.info.mean, self.info.std)
+        try:
+            probabilities = self._session.run(None, {self._input_name: batch})[0]
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise ModelError(f"{self.info.model_id} failed to run: {_first_line(exc)}") from None
+        if not np.isfinite(probabilities).all():
+            raise ModelError(f"{self.info.model_id} produced invalid numbers (NaN).")
+        predictions = []
+        for image, probs in zip(images, probabilities, strict=True):
+            index = int(np.argmax(probs))
+            predictions.append(Prediction(probs, image, index, self.info.classes[index],
+                                          float(probs[index])))
+        return predictions
+
+
+def load_metrics(directory: Path) -> dict:
+    """The training report (metrics.json) of a model folder."""
+    path = Path(directory) / METRICS_FILE
+    try:
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"No training report: {path} is missing.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"Cannot read {path}: {exc}.") from None
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{path} is damaged (not valid JSON: {exc.msg}, line {exc.lineno}).") \
+            from None
+    if not isinstance(metrics, dict):
+        raise ModelError(f"{path} is not a training report (expected a JSON object).")
+    missing = [key for key in _REQUIRED_METRICS if key not in metrics]
+    if missing:
+        raise ModelError(f"{path} lacks {', '.join(missing)}.")
+    size = len(metrics["classes"])
+    matrix = metrics["confusion_matrix"]
+    if not (isinstance(matrix, list) and len(matrix) == size
+            and all(isinstance(row, list) and len(row) == size for row in matrix)):
+        raise ModelError(f"{path}: the confusion matrix is not {size} x {size}.")
+    return metrics
+
+
+def _open_session(path: Path, options: ort.SessionOptions) -> ort.InferenceSession:
+    options.log_severity_level = 3  # errors are reported through ModelError, not the console
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises several unrelated exception types
+        raise ModelError(f"{path} is not a valid ONNX model ({_first_line(exc)}).") from None
+
+
+def _check_signature(session: ort.InferenceSession, path: Path, image_shape: list[int],
+                     class_count: int) -> None:
+    """One float image input [batch, 1, 28, 28], one float output [batch, classes]."""
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise ModelError(f"{path} has {len(inputs)} inputs and {len(outputs)} outputs; "
+                         f"expected one image in and one list of probabilities out.")
+    for arg, wanted in ((inputs[0], image_shape), (outputs[0], [class_count])):
+        if arg.type != "tensor(float)" or list(arg.shape[1:]) != wanted:
+            raise ModelError(f"{path}: {arg.name} is {arg.type} {arg.shape}, expected "
+                             f"tensor(float) [batch, {', '.join(map(str, wanted))}].")
+
+
+def _entry_order(entry: ModelEntry) -> tuple:
+    """Known datasets and architectures in their order, then anything else by name."""
+    if entry.info is not None:
+        dataset, architecture = entry.info.dataset, entry.info.architecture
+    else:  # broken: guess from the folder name, e.g. "mnist-cnn"
+        dataset, _, architecture = entry.model_id.partition("-")
+
+    def rank(value: str, order: tuple[str, ...]) -> int:
+        return order.index(value) if value in order else len(order)
+
+    return (rank(dataset, _DATASET_ORDER), rank(architecture, _ARCHITECTURE_ORDER),
+            entry.model_id)
+
+
+def _first_line(exc: Exception) -> str:
+    """The useful part of an onnxruntime message, which repeats the path before "failed:"."""
+    text = str(exc).strip().splitlines()
+    message = text[0].rsplit("failed:", 1)[-1].strip() if text else type(exc).__name__
+    return message if len(message) <= 200 else message[:197] + "..."

@@ -1,0 +1,81 @@
+"""The command-line classifier, run as a real subprocess like a user would."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop import models
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str | Path) -> subprocess.CompletedProcess:
+    # sys.executable is the venv's python; the environment carries QT_QPA_PLATFORM=offscreen.
+    return subprocess.run([sys.executable, "-m", "desktop.classify", *map(str, args)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def available_ids(models_dir: Path) -> list[str]:
+    return [entry.model_id for entry in models.discover(models_dir) if entry.available]
+
+
+@pytest.mark.parametrize(("model_id", "dataset"), [("mnist-cnn", "mnist"),
+                                                    ("fashion-cnn", "fashion")])
+def test_json_output_with_one_bad_file(models_dir: Path, samples_dir: Path, tmp_path: Path,
+                                       model_id: str, dataset: str) -> None:
+    if model_id not in available_ids(models_dir):
+        pytest.skip(f"{model_id} is not in {models_dir} yet")
+    samples = sorted((samples_dir / dataset).glob("*.png"))
+    bad = tmp_path / "broken.png"
+    bad.write_text("not an image")
+    result = run_cli("--json", "--model", model_id, samples[0], bad, *samples[1:])
+    assert result.returncode == 1, result.stderr
+    answers = json.loads(result.stdout)
+    assert [answer["file"] for answer in answers] == [str(p) for p in
+                                                      (samples[0], bad, *samples[1:])]
+    assert set(answers[1]) == {"file", "error"} and "not a picture" in answers[1]["error"]
+    classes = entry_classes(models_dir, model_id)
+    for path, answer in zip(samples, answers[:1] + answers[2:], strict=True):
+        assert set(answer) == {"file", "prediction", "index", "probabilities"}
+        assert answer["index"] == int(path.name.split("-")[0]), answer
+        assert answer["prediction"] == classes[answer["index"]]
+        assert len(answer["probabilities"]) == len(classes)
+        assert sum(answer["probabilities"]) == pytest.approx(1.0, abs=1e-3)
+    assert str(bad) in result.stderr
+
+
+def entry_classes(models_dir: Path, model_id: str) -> tuple[str, ...]:
+    return next(e.info.classes for e in models.discover(models_dir) if e.model_id == model_id)
+
+
+def test_plain_output_with_the_default_model(samples_dir: Path) -> None:
+    samples = sorted((samples_dir / "mnist").glob("*.png"))[:3]
+    result = run_cli(*samples)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(samples)
+    for path, line in zip(samples, lines, strict=True):
+        assert re.fullmatch(rf"{re.escape(str(path))}: \S+ \(\d+\.\d%\)", line), line
+
+
+def test_unknown_model_is_a_one_line_error(models_dir: Path, samples_dir: Path) -> None:
+    sample = next((samples_dir / "mnist").glob("*.png"))
+    result = run_cli("--model", "no-such-model", sample)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    message = result.stderr.strip()
+    assert "\n" not in message and "no-such-model" in message
+    assert all(model_id in message for model_id in available_ids(models_dir))
+
+
+def test_help_and_missing_arguments() -> None:
+    help_text = run_cli("--help")
+    assert help_text.returncode == 0
+    assert "--model" in help_text.stdout and "--json" in help_text.stdout
+    assert run_cli().returncode == 2

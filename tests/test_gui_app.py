@@ -1,0 +1,47 @@
+"""`python -m desktop` as a real process: it starts, shows its window, and rejects nonsense."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from gui_support import ROOT
+
+
+def run_app(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.update({
+        "QT_QPA_PLATFORM": "offscreen",
+        "DIGIT_LENS_STARTUP_PROBE": "1",  # quit right after the first paint
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),  # never the user's real settings
+    })
+    return subprocess.run([sys.executable, "-m", "desktop", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_app_shows_its_window_and_quits(tmp_path):
+    result = run_app(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("shown ")
+    float(result.stdout.split()[1])
+    assert (tmp_path / "config" / "DigitLens").is_dir()  # QSettings organisation folder
+
+
+def test_a_missing_models_folder_still_opens_the_window(tmp_path):
+    result = run_app(tmp_path, "--models-dir", str(tmp_path / "nowhere"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("shown ")
+
+
+def test_nonsense_arguments_get_a_clear_message(tmp_path):
+    result = run_app(tmp_path, "--frobnicate")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --frobnicate" in result.stderr
+    assert "usage: digit-lens" in result.stderr
+
+
+def test_version_option(tmp_path):
+    result = run_app(tmp_path, "--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("Digit Lens ")

@@ -1,0 +1,192 @@
+"""Model discovery, validation and inference on the shipped models and on broken copies."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from desktop import models
+from desktop.image_io import load_image
+
+CNN_MODELS = ("mnist-cnn", "fashion-cnn")
+
+
+def true_class(path: Path) -> int:
+    return int(path.name.split("-")[0])
+
+
+def entry_named(entries: list[models.ModelEntry], model_id: str) -> models.ModelEntry:
+    return next(entry for entry in entries if entry.model_id == model_id)
+
+
+def usable(models_dir: Path, model_id: str) -> models.ModelInfo:
+    """The model's info; skipped while that model is still being trained (not shipped yet)."""
+    entries = [e for e in models.discover(models_dir) if e.model_id == model_id]
+    if not entries:
+        pytest.skip(f"{model_id} is not in {models_dir} yet")
+    assert entries[0].available, entries[0].error
+    return entries[0].info
+
+
+def without_metadata(onnx_bytes: bytes) -> bytes:
+    """The same ONNX model with its metadata_props (ModelProto field 14) removed, by walking the
+    protobuf wire format: the tests, like the app, do without the onnx package."""
+
+    def varint(at: int) -> tuple[int, int]:
+        value = shift = 0
+        while True:
+            byte = onnx_bytes[at]
+            value |= (byte & 0x7F) << shift
+            at, shift = at + 1, shift + 7
+            if byte < 0x80:
+                return value, at
+
+    kept, at = bytearray(), 0
+    while at < len(onnx_bytes):
+        key, body = varint(at)
+        wire_type = key & 7
+        if wire_type == 0:
+            end = varint(body)[1]
+        elif wire_type == 2:
+            length, start = varint(body)
+            end = start + length
+        else:  # fixed 64 / 32 bit
+            end = body + (8 if wire_type == 1 else 4)
+        if key >> 3 != 14:
+            kept += onnx_bytes[at:end]
+        at = end
+    return bytes(kept)
+
+
+def test_discovers_the_shipped_models_in_order(models_dir: Path) -> None:
+    entries = models.discover(models_dir)
+    folders = {p.name for p in models_dir.iterdir() if p.is_dir()}
+    assert {entry.model_id for entry in entries} == folders
+    assert all(entry.available for entry in entries), [entry.error for entry in entries]
+    for entry in entries:
+        info = entry.info
+        assert info.model_id == entry.model_id and info.path == entry.directory / "model.onnx"
+        assert info.dataset in ("mnist", "fashion") and info.architecture in ("dense", "cnn")
+        assert len(info.classes) == 10 and info.std > 0 and info.params > 0
+        assert 0.5 < info.test_accuracy <= 1 and info.summary
+        assert info.classes == tuple(models.load_metrics(entry.directory)["classes"])
+    titles = [entry.info.dataset_title for entry in entries]
+    assert titles == sorted(titles, key=("Digits", "Clothing").index)
+    for dataset in ("mnist", "fashion"):
+        kinds = [e.info.architecture for e in entries if e.info.dataset == dataset]
+        assert kinds == sorted(kinds, key=("dense", "cnn").index)
+
+
+def test_broken_models_are_reported_and_the_others_still_work(models_dir: Path,
+                                                              tmp_path: Path) -> None:
+    source = next(entry for entry in models.discover(models_dir) if entry.available)
+    copies = {name: tmp_path / name for name in
+              ("healthy", "corrupt", "missing", "text", "no-metadata", "empty-file")}
+    for folder in copies.values():
+        shutil.copytree(source.directory, folder)
+    onnx_bytes = (source.directory / "model.onnx").read_bytes()
+    (copies["corrupt"] / "model.onnx").write_bytes(onnx_bytes[: len(onnx_bytes) // 2])
+    (copies["missing"] / "model.onnx").unlink()
+    (copies["text"] / "model.onnx").write_text("this is not a neural network\n")
+    (copies["no-metadata"] / "model.onnx").write_bytes(without_metadata(onnx_bytes))
+    (copies["empty-file"] / "model.onnx").write_bytes(b"")
+    (tmp_path / "README.txt").write_text("a stray file is not a model folder")
+
+    entries = models.discover(tmp_path)
+    assert sorted(entry.model_id for entry in entries) == sorted(copies)
+    assert entry_named(entries, "healthy").available
+    expected_reasons = {"corrupt": "not a valid ONNX model", "missing": "missing",
+                        "text": "not a valid ONNX model", "no-metadata": "metadata",
+                        "empty-file": "not a valid ONNX model"}
+    for name, reason in expected_reasons.items():
+        entry = entry_named(entries, name)
+        assert not entry.available and entry.info is None
+        assert reason in entry.error, entry.error
+    # the healthy copy still classifies
+    classifier = models.Classifier(entry_named(entries, "healthy").info)
+    assert classifier.classify(np.eye(50)) is not None
+
+
+def test_missing_models_folder_gives_no_entries(tmp_path: Path) -> None:
+    assert models.discover(tmp_path / "nowhere") == []
+
+
+def test_classifier_on_a_vanished_file_raises_model_error(models_dir: Path,
+                                                          tmp_path: Path) -> None:
+    source = next(entry for entry in models.discover(models_dir) if entry.available)
+    shutil.copytree(source.directory, tmp_path / source.model_id)
+    info = models.discover(tmp_path)[0].info
+    info.path.write_bytes(b"\x00" * 100)  # replaced by garbage after discovery
+    with pytest.raises(models.ModelError, match="not a valid ONNX model"):
+        models.Classifier(info)
+
+
+@pytest.mark.parametrize("model_id", CNN_MODELS)
+def test_cnn_models_classify_every_sample(models_dir: Path, samples_dir: Path,
+                                          model_id: str) -> None:
+    info = usable(models_dir, model_id)
+    classifier = models.Classifier(info)
+    paths = sorted((samples_dir / info.dataset).glob("*.png"))
+    assert len(paths) == 20
+    for path in paths:
+        prediction = classifier.classify(load_image(path))
+        assert prediction.index == true_class(path), (path.name, prediction.label)
+        assert prediction.label == info.classes[prediction.index]
+        assert prediction.probabilities.shape == (10,)
+        assert prediction.probabilities.min() >= 0
+        assert prediction.probabilities.sum() == pytest.approx(1.0, abs=1e-4)
+        assert prediction.confidence == pytest.approx(float(prediction.probabilities.max()))
+        assert prediction.model_input.shape == (28, 28)
+
+
+@pytest.mark.parametrize("model_id", ("mnist-dense", "fashion-dense"))
+def test_dense_models_classify_nearly_every_sample(models_dir: Path, samples_dir: Path,
+                                                   model_id: str) -> None:
+    info = usable(models_dir, model_id)
+    classifier = models.Classifier(info)
+    paths = sorted((samples_dir / info.dataset).glob("*.png"))
+    right = [classifier.classify(load_image(p)).index == true_class(p) for p in paths]
+    assert np.mean(right) >= 0.85
+
+
+def test_batch_matches_single_pictures_and_skips_blanks(models_dir: Path,
+                                                        samples_dir: Path) -> None:
+    entry = next(entry for entry in models.discover(models_dir) if entry.available)
+    classifier = models.Classifier(entry.info)
+    paths = sorted((samples_dir / entry.info.dataset).glob("*.png"))[:5]
+    pictures = [load_image(p) for p in paths]
+    batch = classifier.classify_batch([pictures[0], np.ones((30, 30)), *pictures[1:]])
+    assert batch[1] is None
+    singles = [classifier.classify(picture) for picture in pictures]
+    for one, many in zip(singles, [batch[0], *batch[2:]], strict=True):
+        assert one.index == many.index
+        np.testing.assert_allclose(one.probabilities, many.probabilities, atol=1e-5)
+    assert classifier.classify(np.ones((280, 280))) is None
+
+
+def test_unsure_below_half() -> None:
+    flat = np.full(10, 0.1, dtype=np.float32)
+    assert models.Prediction(flat, np.zeros((28, 28)), 0, "0", 0.1).unsure
+    peaked = np.array([0.9] + [0.1 / 9] * 9, dtype=np.float32)
+    assert not models.Prediction(peaked, np.zeros((28, 28)), 0, "0", 0.9).unsure
+
+
+def test_load_metrics_reports_clear_errors(models_dir: Path, tmp_path: Path) -> None:
+    entry = next(entry for entry in models.discover(models_dir) if entry.available)
+    metrics = models.load_metrics(entry.directory)
+    assert np.array(metrics["confusion_matrix"]).shape == (10, 10)
+    with pytest.raises(models.ModelError, match="missing"):
+        models.load_metrics(tmp_path)
+    (tmp_path / "metrics.json").write_text("{ not json")
+    with pytest.raises(models.ModelError, match="not valid JSON"):
+        models.load_metrics(tmp_path)
+    (tmp_path / "metrics.json").write_text(json.dumps({**metrics, "confusion_matrix": [[1]]}))
+    with pytest.raises(models.ModelError, match="confusion matrix"):
+        models.load_metrics(tmp_path)
+    (tmp_path / "metrics.json").write_text(json.dumps({"classes": ["a"]}))
+    with pytest.raises(models.ModelError, match="lacks"):
+        models.load_metrics(tmp_path)
