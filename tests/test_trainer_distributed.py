@@ -48,3 +48,32 @@ def test_two_process_run_makes_one_valid_model_that_agrees_with_one_process(
     assert both["test_accuracy"] > 0.85
     assert abs(both["test_accuracy"] - alone["test_accuracy"]) < 0.03
     assert abs(both["history"][-1]["val_accuracy"] - alone["history"][-1]["val_accuracy"]) < 0.03
+
+
+def test_interrupted_run_is_finished_by_a_two_process_resume(tmp_path: Path,
+                                                              data_dir: Path) -> None:
+    import signal
+    import time
+
+    models, checkpoints = tmp_path / "models", tmp_path / "checkpoints"
+    places = ["--out-dir", str(models), "--checkpoint-dir", str(checkpoints)]
+    first = subprocess.Popen([sys.executable, "-m", "trainer", *SETTINGS, *places], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    checkpoint = checkpoints / "mnist-cnn" / "checkpoint.pt"
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    first.send_signal(signal.SIGINT)
+    first.communicate(timeout=60)
+    assert first.returncode == 130
+    assert not (models / "mnist-cnn").exists()
+
+    resumed = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+         "-m", "trainer", *SETTINGS, *places, "--resume"],
+        cwd=ROOT, text=True, capture_output=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "Resuming mnist-cnn after epoch" in resumed.stderr
+    report = json.loads((models / "mnist-cnn" / "metrics.json").read_text())
+    assert [r["epoch"] for r in report["history"]] == [1, 2, 3]
+    assert report["processes"] == 2 and report["test_accuracy"] > 0.85

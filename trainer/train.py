@@ -177,9 +177,10 @@ def train(config: TrainConfig, splits: Splits, context: Context, checkpoint: Pat
         history, best_state = state["history"], state["best_state"]
         best_loss, best_epoch, stale = state["best_loss"], state["best_epoch"], state["stale"]
         start_epoch = state["epoch"] + 1
-        _say(f"Resuming {config.model_id} after epoch {state['epoch']} from {checkpoint}", quiet)
+        _say(f"Resuming {config.model_id} after epoch {state['epoch']} from {checkpoint}",
+             quiet=not context.is_main)
     elif resume:
-        _say(f"No checkpoint at {checkpoint}; starting from scratch.", quiet)
+        _say(f"No checkpoint at {checkpoint}; starting from scratch.", quiet=not context.is_main)
 
     # The whole training set lives on the device; on CUDA it travels once, from pinned memory.
     pinned = device.type == "cuda"
