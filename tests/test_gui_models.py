@@ -202,3 +202,13 @@ def test_every_usable_model_is_warmed_up_after_the_window_shows(qtbot, window):
                     timeout=30000)
     for model_id in usable:
         assert window.controller.classifier(model_id) is not None
+
+
+def test_the_curves_explain_how_each_model_was_trained(qtbot, window):
+    """The note under the curves follows the model's stored training settings."""
+    for model_id in ("mnist-cnn", "fashion-dense"):
+        use_model(qtbot, window, model_id)
+        config = window.training_panel.metrics["config"]
+        hint = window.training_panel.curves_hint.text()
+        assert ("augmented" in hint) == config["augment"]
+        assert "early stopping" in hint

@@ -126,21 +126,34 @@ def test_classifier_on_a_vanished_file_raises_model_error(models_dir: Path,
 
 
 @pytest.mark.parametrize("model_id", CNN_MODELS)
-def test_cnn_models_classify_every_sample(models_dir: Path, samples_dir: Path,
-                                          model_id: str) -> None:
+def test_samples_get_the_same_answer_as_the_original_test_images(
+        models_dir: Path, samples_dir: Path, data_dir: Path, model_id: str) -> None:
+    """The gallery holds inverted test images: loading one and following the model's recipe
+    must give the model exactly the test image it was scored on, hence the same answer."""
+    from trainer.data import DATASETS, load_official
+
     info = usable(models_dir, model_id)
     classifier = models.Classifier(info)
+    test = load_official(DATASETS[info.dataset], data_dir, train=False)
     paths = sorted((samples_dir / info.dataset).glob("*.png"))
     assert len(paths) == 20
-    for path in paths:
+    originals = np.stack([test.images[int(p.stem.rsplit("-", 1)[1])].numpy() / 255.0
+                          for p in paths]).astype(np.float32)
+    expected = classifier.predict_batch(originals)
+    for path, reference in zip(paths, expected, strict=True):
         prediction = classifier.classify(load_image(path))
-        assert prediction.index == true_class(path), (path.name, prediction.label)
+        assert prediction.index == reference.index, path.name
+        assert np.abs(prediction.probabilities - reference.probabilities).max() < 0.02
         assert prediction.label == info.classes[prediction.index]
         assert prediction.probabilities.shape == (10,)
         assert prediction.probabilities.min() >= 0
         assert prediction.probabilities.sum() == pytest.approx(1.0, abs=1e-4)
         assert prediction.confidence == pytest.approx(float(prediction.probabilities.max()))
         assert prediction.model_input.shape == (28, 28)
+    # the CNNs score above 93 % on the test set; on 20 samples, 85 % leaves room for a couple
+    # of Fashion's hard T-shirt / Shirt / Pullover cases (which the gallery keeps, honestly)
+    right = sum(r.index == true_class(p) for r, p in zip(expected, paths, strict=True))
+    assert right >= 0.85 * len(paths)
 
 
 @pytest.mark.parametrize("model_id", ("mnist-dense", "fashion-dense"))

@@ -146,7 +146,10 @@ class TrainingPanel(QWidget):
         curves_page = QWidget()
         curves_layout = QVBoxLayout(curves_page)
         curves_layout.setContentsMargins(8, 8, 8, 8)
-        curves_layout.addWidget(self.curves)
+        curves_layout.addWidget(self.curves, 1)
+        self.curves_hint = QLabel(objectName="curvesHint")
+        self.curves_hint.setWordWrap(True)
+        curves_layout.addWidget(self.curves_hint)
 
         self.tabs = QTabWidget(objectName="trainingTabs")
         self.tabs.setDocumentMode(True)
@@ -225,9 +228,24 @@ class TrainingPanel(QWidget):
             parts.append(f"on {metrics['device']}")
         self._summary_values["training"].setText(" ".join(parts))
         self.curves.set_history(history, best if isinstance(best, int) else None)
+        self.curves_hint.setText(curves_explanation(metrics.get("config") or {}))
         self.confusion.set_matrix(classes, metrics["confusion_matrix"])
         self.table.set_metrics(list(metrics.get("per_class", [])), metrics.get("macro_avg"))
 
     def _on_normalize_toggled(self, checked: bool) -> None:
         self.confusion.set_normalized(checked)
         self.normalizedChanged.emit(checked)
+
+
+def curves_explanation(config: dict) -> str:
+    """Why the training curve can sit below the validation curve: learners ask."""
+    handicaps = ["with dropout switched on"]
+    if config.get("augment", True):
+        handicaps.insert(0, "on randomly distorted (augmented) images")
+    if config.get("label_smoothing"):
+        handicaps.append(f"label smoothing of {config['label_smoothing']:g}")
+    return ("Training figures are measured while the model learns, "
+            + ", ".join(handicaps[:-1]) + (" and " if len(handicaps) > 1 else "")
+            + handicaps[-1] + "; validation sees the plain images with dropout off, so it can "
+            "look better. The circled epoch is the one kept: early stopping restores its "
+            "weights.")
