@@ -20,22 +20,29 @@ import torch
 from onnx import numpy_helper
 
 from trainer.data import DATASETS, default_data_dir, load_official
-from trainer.models import build_model, parameter_count
+from trainer.models import build_model
 
 MODELS = Path(__file__).resolve().parents[1] / "resources" / "models"
 
 
 def torch_model_from_onnx(path: Path, architecture: str) -> torch.nn.Module:
-    """Rebuild the PyTorch model from the ONNX weights (the exporter keeps the parameter names)."""
+    """Rebuild the PyTorch model from the ONNX weights (the exporter keeps the parameter names).
+
+    The exporter folds each batch norm into the layer before it (`<layer>.weight_bias`), so the
+    rebuilt eager model does the same: batch norms become identities, the layers get the bias.
+    """
     weights = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
-    model = build_model(architecture)
-    state = model.state_dict()
-    for name, tensor in state.items():
-        if name.endswith("num_batches_tracked"):
-            continue
-        state[name] = torch.from_numpy(weights[f"model.{name}"].copy()).view_as(tensor)
-    model.load_state_dict(state)
-    return model.eval()
+    layers = list(build_model(architecture))
+    for index, layer in enumerate(layers):
+        name = f"model.{index}"
+        if isinstance(layer, torch.nn.Conv2d | torch.nn.Linear):
+            layer.weight.data = torch.from_numpy(weights[f"{name}.weight"].copy())
+            bias = weights.get(f"{name}.bias", weights.get(f"{name}.weight_bias"))
+            if bias is not None:
+                layer.bias = torch.nn.Parameter(torch.from_numpy(bias.copy()))
+        elif isinstance(layer, torch.nn.BatchNorm1d | torch.nn.BatchNorm2d):
+            layers[index] = torch.nn.Identity()
+    return torch.nn.Sequential(*layers).eval()
 
 
 def median_latency(run, runs: int) -> float:
@@ -76,12 +83,16 @@ def measure(path: Path, options: ort.SessionOptions, data_dir: Path, runs: int) 
     accuracy = float((predicted == test.labels.numpy()).mean())
 
     model = torch_model_from_onnx(path, meta["architecture"])
+    with torch.inference_mode():
+        eager = torch.softmax(model(torch.from_numpy(images[:256])), 1).numpy()
+    difference = np.abs(eager - session.run(None, {"image": images[:256]})[0]).max()
+    assert difference < 1e-4, f"rebuilt PyTorch model differs from ONNX by {difference}"
     one = images[:1]
     one_torch = torch.from_numpy(one)
     ort_s = median_latency(lambda: session.run(None, {"image": one}), runs)
     with torch.inference_mode():
         torch_s = median_latency(lambda: model(one_torch), runs)
-    return (f"{path.parent.name:<14}{accuracy:>10.2%}{parameter_count(model):>10,}"
+    return (f"{path.parent.name:<14}{accuracy:>10.2%}{int(meta['params']):>10,}"
             f"{path.stat().st_size / 1e6:>7.2f}MB{ort_s * 1e6:>8.0f}us{torch_s * 1e6:>8.0f}us"
             f"{torch_s / ort_s:>10.1f}x")
 
