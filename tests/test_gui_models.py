@@ -212,3 +212,35 @@ def test_the_curves_explain_how_each_model_was_trained(qtbot, window):
         hint = window.training_panel.curves_hint.text()
         assert ("augmented" in hint) == config["augment"]
         assert "early stopping" in hint
+
+
+def test_hovering_the_plots_explains_the_numbers(qtbot, window):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    use_model(qtbot, window, "mnist-cnn")
+    panel = window.training_panel
+    metrics = panel.metrics
+    panel.tabs.setCurrentIndex(1)
+    view = panel.confusion
+    view.resize(500, 500)
+    view.grab()  # paints, which lays out the grid
+    grid, cell = view._grid
+    centre = QPoint(int(grid.left() + 3.5 * cell), int(grid.top() + 3.5 * cell))
+    QApplication.sendEvent(view, QHelpEvent(QHelpEvent.Type.ToolTip, centre,
+                                            view.mapToGlobal(centre)))
+    matrix = metrics["confusion_matrix"]
+    assert f"{matrix[3][3]} of {sum(matrix[3])}" in QToolTip.text()
+
+    panel.tabs.setCurrentIndex(0)
+    curves = panel.curves
+    curves.resize(600, 500)
+    curves.grab()
+    plot, chart, first_epoch, x_span = curves._plot_areas[0]
+    point = QPoint(int(plot.right()), int(plot.center().y()))
+    QApplication.sendEvent(curves, QHelpEvent(QHelpEvent.Type.ToolTip, point,
+                                              curves.mapToGlobal(point)))
+    last = metrics["history"][-1]
+    assert f"Epoch {last['epoch']}" in QToolTip.text()
+    assert f"{last['val_loss']:.4f}" in QToolTip.text()

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QHelpEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from desktop.gui.hover import HoverTooltips
 from desktop.gui.style import Role, faint_text, mix
 
 
-class ConfusionMatrixView(QWidget):
+class ConfusionMatrixView(HoverTooltips):
     """Heat map of a square confusion matrix with class names on both axes."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -143,17 +144,6 @@ class ConfusionMatrixView(QWidget):
                          "True class")
         painter.restore()
         painter.end()
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            text = self._tooltip_at(QPointF(event.pos()))
-            if text:
-                QToolTip.showText(event.globalPos(), text, self)
-            else:
-                QToolTip.hideText()
-                event.ignore()
-            return True
-        return super().event(event)
 
     def _tooltip_at(self, position: QPointF) -> str:
         if self._grid is None:

@@ -9,18 +9,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
-    QHelpEvent,
     QPainter,
     QPainterPath,
     QPaintEvent,
     QPen,
 )
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from desktop.gui.hover import HoverTooltips
 from desktop.gui.style import Role, faint_text, mix, with_alpha
 
 
@@ -53,7 +53,7 @@ class Chart:
     percent: bool  # values are fractions shown as percentages
 
 
-class TrainingCurves(QWidget):
+class TrainingCurves(HoverTooltips):
     """Loss and accuracy per epoch for training and validation data."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -255,17 +255,6 @@ class TrainingCurves(QWidget):
         self._plot_areas.append((plot, chart, float(first_epoch), float(x_span)))
 
     # --- hover details ------------------------------------------------------------------------
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            text = self._tooltip_at(QPointF(event.pos()))
-            if text:
-                QToolTip.showText(event.globalPos(), text, self)
-            else:
-                QToolTip.hideText()
-                event.ignore()
-            return True
-        return super().event(event)
 
     def _tooltip_at(self, position: QPointF) -> str:
         for plot, chart, first_epoch, x_span in self._plot_areas:
