@@ -10,13 +10,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop import APP_NAME, __version__
 
 ORGANIZATION = "DigitLens"
 # Set to 1: print "shown <unix time>" after the window's first paint, then quit (benchmarks).
 STARTUP_PROBE_ENV = "DIGIT_LENS_STARTUP_PROBE"
+# Set to a PNG path: save a screenshot of the window once it has settled, then quit (packaging).
+SCREENSHOT_ENV = "DIGIT_LENS_SCREENSHOT"
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -29,6 +31,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--models-dir", type=Path, metavar="DIR",
                         help="folder with one subfolder per model (default: $DIGIT_LENS_MODELS "
                              "or the models shipped with the app)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check every bundled model on the bundled samples without opening "
+                             "a window; exit status 0 when all is well")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     return parser.parse_args(list(argv))
 
@@ -59,6 +64,10 @@ class _FirstPaintProbe(QObject):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app until its window closes; returns the exit code."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.self_test:
+        from desktop import selftest
+
+        return selftest.main([])
     app = create_application()
 
     from desktop.gui import icons
@@ -73,7 +82,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     if args.picture is not None:
         window.open_path(args.picture)
+    if os.environ.get(SCREENSHOT_ENV):
+        QTimer.singleShot(1500, lambda: _save_screenshot(window, os.environ[SCREENSHOT_ENV]))
     code = app.exec()
     # Let pool threads (session creation, decoding) finish before Python tears down.
     QThreadPool.globalInstance().waitForDone(5000)
     return code
+
+
+def _save_screenshot(window: QWidget, path: str) -> None:
+    """What the display server shows of the window (the widget's own rendering offscreen)."""
+    pixmap = window.screen().grabWindow(window.winId())
+    if pixmap.isNull() or pixmap.width() < 10:
+        pixmap = window.grab()
+    saved = pixmap.save(path, "PNG")
+    print(f"screenshot {'saved to' if saved else 'NOT saved to'} {path}", flush=True)
+    QApplication.quit()

@@ -1,0 +1,53 @@
+"""The headless self-check that installers run on the frozen app."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from desktop import selftest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_recorded_expectations_match_the_models_as_shipped(models_dir: Path,
+                                                            samples_dir: Path) -> None:
+    """Retraining without `python -m desktop.selftest --record` would fail every installer."""
+    answers, problems = selftest.classify_samples(models_dir, samples_dir)
+    assert problems == []
+    assert answers == json.loads((samples_dir / selftest.EXPECTED_FILE).read_text())
+    assert sorted(answers) == ["fashion-cnn", "fashion-dense", "mnist-cnn", "mnist-dense"]
+    assert all(len(pictures) == 20 for pictures in answers.values())
+
+
+def test_a_broken_or_missing_model_fails_the_check(models_dir: Path, samples_dir: Path,
+                                                   tmp_path: Path) -> None:
+    copy = tmp_path / "models"
+    shutil.copytree(models_dir, copy)
+    (copy / "mnist-cnn" / "model.onnx").write_bytes(b"garbage")
+    shutil.rmtree(copy / "fashion-dense")
+    problems = selftest.check(copy, samples_dir)
+    assert any(p.startswith("mnist-cnn: unusable") for p in problems)
+    assert "fashion-dense: expected but not bundled" in problems
+    assert not any(p.startswith("mnist-dense") for p in problems)
+
+
+def test_a_sample_given_another_class_fails_the_check(models_dir: Path, samples_dir: Path,
+                                                      tmp_path: Path) -> None:
+    samples = tmp_path / "samples"
+    shutil.copytree(samples_dir, samples)
+    zero = sorted((samples / "mnist").glob("0-*.png"))[0]
+    shutil.copyfile(sorted((samples / "mnist").glob("1-*.png"))[0], zero)  # a 1 named as a 0
+    problems = selftest.check(models_dir, samples)
+    assert any(f"mnist/{zero.name}: expected class 0, got 1" in p for p in problems)
+
+
+def test_the_app_runs_the_self_test_without_a_display() -> None:
+    result = subprocess.run([sys.executable, "-m", "desktop", "--self-test"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120,
+                            env={"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "self-test: passed" in result.stdout
