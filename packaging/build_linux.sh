@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Build the Linux installers: dist/digit-lens/ (the PyInstaller folder bundle), a .tar.gz to
+# unpack anywhere (with a .desktop entry and icons) and a .deb. Usage: packaging/build_linux.sh
+. "$(dirname "$0")/venv.sh" "package"
+cd "$ROOT"
+version="$("$PYTHON" -c 'import desktop; print(desktop.__version__)')"
+bundle="dist/digit-lens"
+rm -rf "$bundle" build/linux
+echo "== PyInstaller: $bundle"
+"$PYTHON" -m PyInstaller --noconfirm --log-level ERROR --distpath dist \
+    --workpath build/pyinstaller packaging/digit_lens.spec 2>&1 | grep -v "is ignored" || true
+[ -x "$bundle/digit-lens" ] || { echo "PyInstaller did not produce $bundle" >&2; exit 1; }
+# Drop debug symbols (libpython alone carries 18 MB), but not from wheels' auditwheel-patched
+# libraries (*.libs/), which stripping corrupts.
+find "$bundle" -name "*.so*" -type f -not -path "*.libs/*" -exec strip --strip-unneeded {} + \
+    2>/dev/null || true
+echo "== self-test of the bundle"
+env -i PATH=/usr/bin:/bin QT_QPA_PLATFORM=offscreen "$bundle/digit-lens" --self-test
+
+# A relocatable prefix: unpack into ~/.local (or /usr/local) and it is installed.
+stage="build/linux/digit-lens-$version"
+mkdir -p "$stage/lib" "$stage/bin" "$stage/share/applications"
+cp -a "$bundle" "$stage/lib/digit-lens"
+ln -s ../lib/digit-lens/digit-lens "$stage/bin/digit-lens"
+cp packaging/linux/digit-lens.desktop "$stage/share/applications/"
+for size in 16 24 32 48 64 128 256 512; do
+    mkdir -p "$stage/share/icons/hicolor/${size}x${size}/apps"
+    cp "resources/icons/digit-lens-$size.png" \
+        "$stage/share/icons/hicolor/${size}x${size}/apps/digit-lens.png"
+done
+mkdir -p "$stage/share/icons/hicolor/scalable/apps"
+cp resources/icons/digit-lens.svg "$stage/share/icons/hicolor/scalable/apps/"
+tarball="dist/digit-lens-$version-linux-x86_64.tar.gz"
+tar -C build/linux -czf "$tarball" "digit-lens-$version"
+echo "== $tarball"
+
+# The .deb: the bundle in /opt, a command in /usr/bin, menu entry and icons in /usr/share.
+deb_root="build/linux/deb"
+mkdir -p "$deb_root/DEBIAN" "$deb_root/opt" "$deb_root/usr/bin"
+cp -a "$bundle" "$deb_root/opt/digit-lens"
+ln -s /opt/digit-lens/digit-lens "$deb_root/usr/bin/digit-lens"
+cp -a "$stage/share" "$deb_root/usr/share"
+installed_kb="$(du -sk "$deb_root" | cut -f1)"
+cat > "$deb_root/DEBIAN/control" <<CONTROL
+Package: digit-lens
+Version: $version
+Section: education
+Priority: optional
+Architecture: amd64
+Depends: libc6 (>= 2.28), libgl1, libegl1, libfontconfig1, libfreetype6, libxkbcommon0, libxkbcommon-x11-0, libx11-6, libx11-xcb1, libxcb1, libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0, libxcb-render-util0, libxcb-shape0, libxcb-xfixes0, libxcb-xkb1, libdbus-1-3
+Installed-Size: $installed_kb
+Maintainer: Digit Lens developers <team@digit-lens.invalid>
+Description: draw a digit and see what a neural network thinks
+ Digit Lens recognises hand-drawn digits (MNIST) and pictures of clothing
+ (Fashion-MNIST) with dense and convolutional networks, shows every class's
+ probability and how each model was trained: curves, confusion matrix and
+ per-class precision, recall and F1.
+CONTROL
+deb="dist/digit-lens_${version}_amd64.deb"
+dpkg-deb --root-owner-group -Zxz --build "$deb_root" "$deb" >/dev/null
+echo "== $deb"
+du -sh "$bundle" "$tarball" "$deb"
