@@ -244,3 +244,8 @@ def test_hovering_the_plots_explains_the_numbers(qtbot, window):
     last = metrics["history"][-1]
     assert f"Epoch {last['epoch']}" in QToolTip.text()
     assert f"{last['val_loss']:.4f}" in QToolTip.text()
+
+
+def test_the_first_run_starts_with_the_best_digit_model(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path)  # a settings file that does not exist yet
+    assert window.controller.current.model_id == "mnist-cnn"

@@ -56,6 +56,8 @@ def default_models_dir() -> Path:
     override = os.environ.get(MODELS_ENV)
     return Path(override) if override else paths.models_dir()
 
+FIRST_RUN_MODEL = "mnist-cnn"
+
 
 class MainWindow(WindowActionsMixin, QMainWindow):
     """Digit Lens' only window."""
@@ -96,7 +98,8 @@ class MainWindow(WindowActionsMixin, QMainWindow):
         self._restore_settings()
 
         self.controller.discover()
-        remembered = self._settings.value("model/id", "", str) or None
+        # First run: the best digit model makes the best first impression.
+        remembered = self._settings.value("model/id", "", str) or FIRST_RUN_MODEL
         if not self.controller.select_first_usable(remembered, prepare=False):
             self._on_current_model_changed()  # no usable model: say why
         self._report_unusable_models()
