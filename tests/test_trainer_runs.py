@@ -179,7 +179,7 @@ def test_best_weights_are_restored_after_early_stopping(tmp_path: Path, data_dir
 
 @pytest.mark.parametrize("args", [
     ["--epochs", "-3"], ["--epochs", "many"], ["--dataset", "cifar"], ["--model", "rnn"],
-    ["--lr", "0"], ["train", "extra"], ["--limit", "0"],
+    ["--lr", "0"], ["train", "extra"], ["--limit", "0"], ["--dropout", "1.5"],
 ])
 def test_nonsense_arguments_get_a_one_line_error_and_status_2(args: list[str]) -> None:
     result = run_subprocess(*args)

@@ -27,6 +27,15 @@ def test_cnn_shape_and_parameter_count() -> None:
     assert parameter_count(model) == convs + batch_norms + head
 
 
+@pytest.mark.parametrize("architecture", ["dense", "cnn"])
+def test_dropout_can_be_chosen_per_model(architecture: str) -> None:
+    rates = {m.p for m in build_model(architecture, dropout=0.1).modules()
+             if isinstance(m, torch.nn.Dropout)}
+    assert rates == {0.1}
+    default = {m.p for m in build_model(architecture).modules() if isinstance(m, torch.nn.Dropout)}
+    assert default == {0.2 if architecture == "dense" else 0.3}
+
+
 def test_unknown_architecture_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown architecture"):
         build_model("transformer")

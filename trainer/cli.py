@@ -35,6 +35,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {value}")
+    return value
+
+
 def _default_checkpoints() -> Path:
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     return cache / "digit-lens" / "checkpoints"
@@ -57,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=_positive_int, help="maximum epochs (default per model)")
     parser.add_argument("--batch-size", type=_positive_int, help="default per model")
     parser.add_argument("--lr", type=_positive_float, help="peak learning rate (default per model)")
+    parser.add_argument("--dropout", type=_probability, metavar="P",
+                        help="dropout probability in 0..1 (default per model)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--patience", type=_positive_int, default=10,
                         help="epochs without a better validation loss before stopping (10)")

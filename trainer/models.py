@@ -48,11 +48,13 @@ def cnn(widths: tuple[int, int] = (32, 64), hidden: int = 128,
     )
 
 
-def build_model(architecture: str) -> nn.Sequential:
+def build_model(architecture: str, dropout: float | None = None) -> nn.Sequential:
+    """The named architecture; `dropout` None keeps the architecture's own default."""
+    options = {} if dropout is None else {"dropout": dropout}
     if architecture == "dense":
-        return dense_net()
+        return dense_net(**options)
     if architecture == "cnn":
-        return cnn()
+        return cnn(**options)
     raise ValueError(f"unknown architecture {architecture!r}; choose from {ARCHITECTURES}")
 
 

@@ -20,7 +20,7 @@ from trainer.train import DEFAULTS, TrainConfig, evaluate, to_input, train
 
 def make_config(dataset: str, architecture: str, args: argparse.Namespace) -> TrainConfig:
     settings = dict(DEFAULTS[(dataset, architecture)])
-    for name in ("epochs", "batch_size", "lr"):
+    for name in ("epochs", "batch_size", "lr", "dropout"):
         if getattr(args, name) is not None:
             settings[name] = getattr(args, name)
     augment = settings.pop("augment", True) and args.augment

@@ -46,6 +46,7 @@ class TrainConfig:
     limit: int | None = None
     class_weights: bool = False
     augment: bool = True
+    dropout: float | None = None  # None: the architecture's default
 
     @property
     def model_id(self) -> str:
@@ -57,9 +58,10 @@ DEFAULTS = {
     ("mnist", "dense"): dict(epochs=30, batch_size=128, lr=2e-3),
     # A dense net on clothing underfits under augmentation (90.2 % test without, 89.1 % with
     # mirroring alone): it has to learn every shifted or mirrored copy separately.
-    ("fashion", "dense"): dict(epochs=30, batch_size=128, lr=2e-3, augment=False),
+    ("fashion", "dense"): dict(epochs=30, batch_size=128, lr=2e-3, augment=False, dropout=0.3),
     ("mnist", "cnn"): dict(epochs=15, batch_size=128, lr=3e-3),
-    ("fashion", "cnn"): dict(epochs=20, batch_size=128, lr=3e-3),
+    # Clothing is harder to fit than digits: lighter dropout (0.3 -> 0.2) gave 93.9 % vs 93.6 %.
+    ("fashion", "cnn"): dict(epochs=20, batch_size=128, lr=3e-3, dropout=0.2),
 }
 
 
@@ -147,7 +149,8 @@ def train(config: TrainConfig, splits: Splits, context: Context, checkpoint: Pat
     device, quiet = context.device, quiet or not context.is_main
     torch.manual_seed(config.seed)
     mean, std = mean_std(splits.train.images)
-    model = build_model(config.architecture).to(device).to(memory_format=torch.channels_last)
+    model = build_model(config.architecture, config.dropout).to(device).to(
+        memory_format=torch.channels_last)
     network = model
     if context.distributed:
         network = DistributedDataParallel(
