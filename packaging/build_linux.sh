@@ -6,6 +6,7 @@ cd "$ROOT"
 version="$("$PYTHON" -c 'import desktop; print(desktop.__version__)')"
 bundle="dist/digit-lens"
 rm -rf "$bundle" build/linux
+SECONDS=0
 echo "== PyInstaller: $bundle"
 "$PYTHON" -m PyInstaller --noconfirm --log-level ERROR --distpath dist \
     --workpath build/pyinstaller packaging/digit_lens.spec 2>&1 | grep -v "is ignored" || true
@@ -14,6 +15,10 @@ echo "== PyInstaller: $bundle"
 # libraries (*.libs/), which stripping corrupts.
 find "$bundle" -name "*.so*" -type f -not -path "*.libs/*" -exec strip --strip-unneeded {} + \
     2>/dev/null || true
+# Qt's ICU data library is 32 MB, of which Qt uses about 5 (see the script).
+for icu in "$bundle"/_internal/PySide6/Qt/lib/libicudata.so.*; do
+    if [ -e "$icu" ]; then "$PYTHON" packaging/linux/trim_icu.py "$icu"; fi
+done
 echo "== self-test of the bundle"
 env -i PATH=/usr/bin:/bin QT_QPA_PLATFORM=offscreen "$bundle/digit-lens" --self-test
 
@@ -41,13 +46,19 @@ cp -a "$bundle" "$deb_root/opt/digit-lens"
 ln -s /opt/digit-lens/digit-lens "$deb_root/usr/bin/digit-lens"
 cp -a "$stage/share" "$deb_root/usr/share"
 installed_kb="$(du -sk "$deb_root" | cut -f1)"
+# The bundle carries its libraries except those every Linux system provides and PyInstaller
+# deliberately leaves out (C library, X connection, OpenGL/EGL, Wayland). The C library must be
+# at least as new as the build machine's (the copied system libraries are linked against it).
+glibc="$(find "$bundle" -type f \( -name "*.so*" -o -name digit-lens \) -exec objdump -T {} + \
+    2>/dev/null | grep -o "GLIBC_[0-9.]*" | sed "s/GLIBC_//" | sort -uV | tail -n 1 || true)"
 cat > "$deb_root/DEBIAN/control" <<CONTROL
 Package: digit-lens
 Version: $version
 Section: education
 Priority: optional
 Architecture: amd64
-Depends: libc6 (>= 2.28), libgl1, libegl1, libfontconfig1, libfreetype6, libxkbcommon0, libxkbcommon-x11-0, libx11-6, libx11-xcb1, libxcb1, libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0, libxcb-render-util0, libxcb-shape0, libxcb-xfixes0, libxcb-xkb1, libdbus-1-3
+Depends: libc6 (>= ${glibc:-2.28}), libxcb1, libgl1, libegl1, libpcre2-8-0, libwayland-client0
+Recommends: fonts-dejavu-core | fonts-liberation2 | fonts-freefont-ttf
 Installed-Size: $installed_kb
 Maintainer: Digit Lens developers <team@digit-lens.invalid>
 Description: draw a digit and see what a neural network thinks
@@ -60,3 +71,6 @@ deb="dist/digit-lens_${version}_amd64.deb"
 dpkg-deb --root-owner-group -Zxz --build "$deb_root" "$deb" >/dev/null
 echo "== $deb"
 du -sh "$bundle" "$tarball" "$deb"
+# tests/test_packaging.py reuses this build while no source file is newer than this stamp.
+touch build/linux/complete
+echo "== built in $SECONDS s"

@@ -3,6 +3,9 @@ time to its window shown (a "cold" first start after dropping the page cache whe
 then the median of warm starts).
 
     packaging/build_linux.sh && .venv/bin/python packaging/measure.py [--runs 7]
+
+The build script prints its own duration ("built in N s"). Start-up uses the display in
+$DISPLAY (e.g. Xvfb), else the offscreen platform.
 """
 
 from __future__ import annotations
@@ -50,6 +53,10 @@ def main() -> None:
         raise SystemExit(f"no bundle at {EXECUTABLE}: run packaging/build_linux.sh first")
     print(f"folder bundle  {folder_size(EXECUTABLE.parent) / 1e6:7.1f} MB  "
           f"{EXECUTABLE.parent} (target: under 150 MB)")
+    largest = sorted((p for p in EXECUTABLE.parent.rglob("*") if p.is_file()
+                      and not p.is_symlink()), key=lambda p: p.stat().st_size, reverse=True)
+    for part in largest[:6]:
+        print(f"  {part.stat().st_size / 1e6:7.1f} MB  {part.relative_to(EXECUTABLE.parent)}")
     for installer in sorted(DIST.glob("digit-lens*.tar.gz")) + sorted(DIST.glob("*.deb")):
         print(f"installer      {installer.stat().st_size / 1e6:7.1f} MB  {installer.name}")
 

@@ -1,6 +1,9 @@
 ; Inno Setup script: turns the PyInstaller folder bundle (dist\digit-lens) into an installer.
 ; Built by packaging\windows\build_windows.ps1, which sets DIGIT_LENS_VERSION.
 #define AppVersion GetEnv("DIGIT_LENS_VERSION")
+#if AppVersion == ""
+  #error Set DIGIT_LENS_VERSION (build_windows.ps1 does)
+#endif
 
 [Setup]
 AppId={{6F1C2B7E-5D44-4C1B-9E0A-7A1D3C9B2E51}
