@@ -18,6 +18,8 @@ from desktop import preprocess
 MODEL_FILE = "model.onnx"
 METRICS_FILE = "metrics.json"
 METADATA_FORMAT = "1"
+# The graph's optional second output: per picture, the probability that it is none of the classes.
+OUTLIER_OUTPUT = "outlier"
 # Below this top probability the app says "not sure" instead of naming a class.
 UNSURE_BELOW = 0.5
 
@@ -47,6 +49,11 @@ class ModelInfo:
     summary: str  # architecture in one line: "Conv2d -> BatchNorm2d -> ..."
     path: Path  # the model.onnx file
     description: str = ""
+    # "Not one of my classes": the graph's second output (the probability that the picture is
+    # none of the classes) above this threshold rejects the picture. None: the model cannot
+    # tell (older models), every picture is accepted.
+    reject_threshold: float | None = None
+    temperature: float = 1.0  # calibration temperature already applied inside the graph
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,10 @@ class Prediction:
     index: int
     label: str
     confidence: float
+    # Probability (0..1) that the picture is none of the model's classes; 0 for models that
+    # cannot tell. `accepted` is False when it passes the model's threshold.
+    outlier: float = 0.0
+    accepted: bool = True
 
     @property
     def unsure(self) -> bool:
@@ -118,6 +129,8 @@ def read_info(path: Path) -> ModelInfo:
         mean, std = float(norm["mean"]), float(norm["std"])
         params = int(metadata.get("params", 0))
         accuracy = float(metadata.get("test_accuracy", "nan"))
+        reject_threshold = _reject_threshold(metadata)
+        temperature = float(json.loads(metadata.get("calibration", "{}")).get("temperature", 1))
     except (ValueError, TypeError, KeyError) as exc:
         raise ModelError(f"{path} has unreadable metadata: {exc}.") from None
     if not (isinstance(classes, list) and len(classes) >= 2
@@ -127,14 +140,28 @@ def read_info(path: Path) -> ModelInfo:
         raise ModelError(f"{path}: input size {size} does not match the preprocessing canvas.")
     if not (np.isfinite(mean) and np.isfinite(std) and std > 0):
         raise ModelError(f"{path}: normalisation mean={mean}, std={std} is not usable.")
-    _check_signature(session, path, [1, *size], len(classes))
+    _check_signature(session, path, [1, *size], len(classes), reject_threshold is not None)
     return ModelInfo(
         model_id=metadata["model_id"], dataset=metadata["dataset"],
         dataset_title=metadata["dataset_title"], architecture=metadata["architecture"],
         classes=tuple(classes), mean=mean, std=std, recipe=recipe, params=params,
         test_accuracy=accuracy, summary=metadata.get("architecture_summary", ""),
         path=path, description=metadata.get("description", ""),
+        reject_threshold=reject_threshold, temperature=temperature,
     )
+
+
+def _reject_threshold(metadata: dict[str, str]) -> float | None:
+    """The threshold on the graph's "outlier" output, or None if the model has no such output.
+    Raises ValueError/TypeError/KeyError on malformed metadata."""
+    if "rejection" not in metadata:
+        return None
+    rejection = json.loads(metadata["rejection"])
+    threshold = float(rejection["threshold"])
+    if rejection.get("output") != OUTLIER_OUTPUT or not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"rejection {rejection!r} is not a threshold in 0..1 on the "
+                         f"{OUTLIER_OUTPUT!r} output")
+    return threshold
 
 
 class Classifier:
@@ -152,6 +179,7 @@ class Classifier:
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         self._session = _open_session(info.path, options)
         self._input_name = self._session.get_inputs()[0].name
+        self._outputs = [output.name for output in self._session.get_outputs()]
 
     def classify(self, gray: np.ndarray) -> Prediction | None:
         """gray: H x W in 0..1 (1 = white), any polarity. None when there is nothing to see."""
@@ -174,16 +202,21 @@ class Classifier:
         images = np.asarray(images28, dtype=np.float32)
         batch = preprocess.normalize(images, self.info.mean, self.info.std)
         try:
-            probabilities = self._session.run(None, {self._input_name: batch})[0]
+            outputs = self._session.run(self._outputs, {self._input_name: batch})
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"{self.info.model_id} failed to run: {_first_line(exc)}") from None
-        if not np.isfinite(probabilities).all():
+        probabilities = outputs[0]
+        threshold = self.info.reject_threshold
+        outliers = (outputs[1].reshape(len(images)) if threshold is not None
+                    else np.zeros(len(images), dtype=np.float32))
+        if not (np.isfinite(probabilities).all() and np.isfinite(outliers).all()):
             raise ModelError(f"{self.info.model_id} produced invalid numbers (NaN).")
         predictions = []
-        for image, probs in zip(images, probabilities, strict=True):
+        for image, probs, outlier in zip(images, probabilities, outliers, strict=True):
             index = int(np.argmax(probs))
+            accepted = threshold is None or float(outlier) <= threshold
             predictions.append(Prediction(probs, image, index, self.info.classes[index],
-                                          float(probs[index])))
+                                          float(probs[index]), float(outlier), accepted))
         return predictions
 
 
@@ -221,13 +254,21 @@ def _open_session(path: Path, options: ort.SessionOptions) -> ort.InferenceSessi
 
 
 def _check_signature(session: ort.InferenceSession, path: Path, image_shape: list[int],
-                     class_count: int) -> None:
-    """One float image input [batch, 1, 28, 28], one float output [batch, classes]."""
+                     class_count: int, has_outlier: bool) -> None:
+    """One float image input [batch, 1, 28, 28], one float output [batch, classes], and for
+    models that can reject a picture a second output "outlier" [batch, 1]."""
     inputs, outputs = session.get_inputs(), session.get_outputs()
-    if len(inputs) != 1 or len(outputs) != 1:
+    wanted_outputs = 2 if has_outlier else 1
+    if len(inputs) != 1 or len(outputs) != wanted_outputs:
         raise ModelError(f"{path} has {len(inputs)} inputs and {len(outputs)} outputs; "
-                         f"expected one image in and one list of probabilities out.")
-    for arg, wanted in ((inputs[0], image_shape), (outputs[0], [class_count])):
+                         f"expected one image in and {wanted_outputs} outputs.")
+    if has_outlier and outputs[1].name != OUTLIER_OUTPUT:
+        raise ModelError(f"{path}: the second output is {outputs[1].name!r}, expected "
+                         f"{OUTLIER_OUTPUT!r}.")
+    expected = [(inputs[0], image_shape), (outputs[0], [class_count])]
+    if has_outlier:
+        expected.append((outputs[1], [1]))
+    for arg, wanted in expected:
         if arg.type != "tensor(float)" or list(arg.shape[1:]) != wanted:
             raise ModelError(f"{path}: {arg.name} is {arg.type} {arg.shape}, expected "
                              f"tensor(float) [batch, {', '.join(map(str, wanted))}].")
