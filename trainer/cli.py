@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="weight the loss by inverse class frequency (for imbalanced data)")
     parser.add_argument("--no-augment", action="store_false", dest="augment",
                         help="train on the images as they are")
+    parser.add_argument("--no-extra-data", action="store_false", dest="extra_data",
+                        help="train on the dataset alone: no generated handwriting, no "
+                             "pen-tablet digits, no 'none of these' output")
     parser.add_argument("--out-dir", type=Path, default=REPO_MODELS,
                         help=f"where <model-id>/model.onnx goes (default {REPO_MODELS})")
     parser.add_argument("--data-dir", type=Path, default=None,
