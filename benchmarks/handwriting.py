@@ -147,6 +147,13 @@ def per_family(samples: list[Sample], predictions: list) -> str:
     return ", ".join(f"{k} {100 * np.mean(v):.0f}%" for k, v in sorted(hits.items()))
 
 
+def rejected_per_family(samples: list[Sample], predictions: list) -> str:
+    rejected: dict[str, list[bool]] = defaultdict(list)
+    for (_, family, _), p in zip(samples, predictions, strict=True):
+        rejected[family].append(p is not None and not p.accepted)
+    return ", ".join(f"{k} {100 * np.mean(v):.0f}%" for k, v in sorted(rejected.items()))
+
+
 def per_digit_and_confusion(samples: list[Sample], predictions: list, classes: int) -> None:
     matrix = np.zeros((classes, classes), dtype=int)
     for (label, _, _), p in zip(samples, predictions, strict=True):
@@ -221,6 +228,8 @@ def main() -> None:
             report_set(name, real[name], preds, is_negative=False)
         for name, preds in results_others.items():
             report_set(name, others[name], preds, is_negative=True)
+            if entry.info.reject_threshold is not None:
+                print(f"    rejected per family: {rejected_per_family(others[name], preds)}")
         for name, preds in results_real.items():
             line = calibration_line(name, real[name], preds, entry.info.temperature)
             if line:

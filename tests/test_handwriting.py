@@ -35,6 +35,11 @@ def test_held_out_families_are_never_among_the_training_families() -> None:
     assert drawn == train  # cycling through the training side covers it, and only it
     assert not hw.HELD_OUT_LETTERS - set(hw.LETTERS)
     assert set(hw.LETTERS) - hw.HELD_OUT_LETTERS  # some letters are left for training
+    assert not set(hw.TRAIN_SHAPES) & set(hw.HELD_OUT_SHAPES)
+    rng = np.random.default_rng(0)
+    for held_out in (False, True):  # every kind of shape draws something
+        for _ in range(60):
+            assert hw.to_mnist_input(hw.draw_glyph(hw.shape(rng, held_out), rng)) is not None
 
 
 @pytest.mark.parametrize("digit", range(10))

@@ -64,8 +64,8 @@ def random_stroke_width(images: torch.Tensor, generator: torch.Generator) -> tor
     return images + amount * (target - images)
 
 
-def random_elastic(images: torch.Tensor, generator: torch.Generator, strength: float = 2.0,
-                   share: float = 0.5) -> torch.Tensor:
+def random_elastic(images: torch.Tensor, generator: torch.Generator, strength: float = 1.5,
+                   share: float = 0.25) -> torch.Tensor:
     """Bend `share` of the images with a smooth random displacement field (about `strength`
     pixels), like a hand that writes the same digit a little differently every time."""
     n, _, height, width = images.shape
