@@ -140,7 +140,7 @@ def exact_rate(classifier: models.Classifier, cases: list[tuple[str, np.ndarray]
     return 100 * exact / len(cases), 100 * right_count / len(cases), wrong
 
 
-def live_cost(classifier: models.Classifier, gray: np.ndarray, repeats: int = 200) -> float:
+def live_cost(classifier: models.Classifier, gray: np.ndarray, repeats: int) -> float:
     """Median milliseconds to split and classify one picture (the app does it per stroke)."""
     times = []
     for _ in range(repeats):
@@ -176,8 +176,12 @@ def main() -> None:
             label = f"{name}, {'touching' if touching else 'with gaps'}"
             print(f"{label:22s} exact {exact:5.1f}%   right digit count {counted:5.1f}%   "
                   f"e.g. {', '.join(wrong)}")
-        four = next(gray for truth, gray in cases["drawn", False] if len(truth) == 4)
-        print(f"split + classify a drawn 4-digit number: {live_cost(classifier, four):.2f} ms")
+        for touching in (False, True):
+            fours = [gray for truth, gray in cases["drawn", touching] if len(truth) == 4][:30]
+            costs = [live_cost(classifier, gray, repeats=20) for gray in fours]
+            print(f"per stroke, split + classify a drawn 4-digit number "
+                  f"({'touching' if touching else 'with gaps'}): median "
+                  f"{np.median(costs):.2f} ms, slowest {max(costs):.2f} ms (n={len(costs)})")
 
 
 if __name__ == "__main__":

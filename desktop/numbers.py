@@ -47,8 +47,10 @@ MAYBE_TOUCHING = 0.9
 SINGLE_MAX_ASPECT = 1.5
 # A piece cut out of a segment is at least this wide (times its height): no slivers.
 MIN_PIECE_ASPECT = 0.15
-# At most this many candidate cuts per segment (the lowest minima of the projection).
-MAX_CUTS = 10
+# At most this many candidate cuts per segment (the lowest minima of the projection), at
+# least this far apart (times the segment's height).
+MAX_CUTS = 8
+CUT_SPACING = 0.15
 # Margin of paper around each crop, as a fraction of its height.
 CROP_MARGIN = 0.15
 UNREADABLE = "?"  # stands in the number for a digit the model rejects
@@ -212,7 +214,7 @@ class _Plan:
                  line_height: int) -> None:
         top, bottom = _rows(mask, left, right)
         self.height = max(bottom - top, 1)
-        cuts = (_candidate_cuts(columns[left:right]) + left
+        cuts = (_candidate_cuts(columns[left:right], CUT_SPACING * self.height) + left
                 if right - left > MAYBE_TOUCHING * self.height else np.array([], dtype=int))
         self.points = [left, *cuts.tolist(), right]
         self.boxes: dict[tuple[int, int], Box] = {}
@@ -250,19 +252,23 @@ class _Plan:
         return path[::-1]
 
 
-def _candidate_cuts(profile: np.ndarray) -> np.ndarray:
+def _candidate_cuts(profile: np.ndarray, spacing: float) -> np.ndarray:
     """Columns (relative to the segment) where the smoothed ink projection has a local
-    minimum: where touching digits join. At most MAX_CUTS, the lowest ones."""
+    minimum: where touching digits join. The lowest minima first, none closer than `spacing`
+    to a lower one, at most MAX_CUTS (each candidate adds pieces to classify)."""
     smooth = np.convolve(profile.astype(float), np.ones(3) / 3, mode="same")
     inner = np.arange(2, len(smooth) - 2)
     if inner.size == 0:
         return inner
     here = smooth[inner]
-    low = (here <= smooth[inner - 1]) & (here < smooth[inner + 1])
-    cuts = inner[low]
-    if cuts.size > MAX_CUTS:
-        cuts = np.sort(cuts[np.argsort(smooth[cuts], kind="stable")[:MAX_CUTS]])
-    return cuts
+    minima = inner[(here <= smooth[inner - 1]) & (here < smooth[inner + 1])]
+    kept: list[int] = []
+    for column in minima[np.argsort(smooth[minima], kind="stable")].tolist():
+        if all(abs(column - other) >= spacing for other in kept):
+            kept.append(column)
+            if len(kept) == MAX_CUTS:
+                break
+    return np.array(sorted(kept), dtype=int)
 
 
 def _log_confidence(prediction: Prediction | None) -> float:
