@@ -43,9 +43,11 @@ FRAGMENT_HEIGHT = 0.45
 DUST_SIZE = 0.08
 # A segment wider than this (times its height) may hold touching digits: the model decides.
 MAYBE_TOUCHING = 0.9
-# No single digit is wider than this (single MNIST digits reach about 1.2).
-SINGLE_MAX_ASPECT = 1.5
-# A piece cut out of a segment is at least this wide (times its height): no slivers.
+# No single digit is wider than this (few MNIST digits are wider than 1.2).
+SINGLE_MAX_ASPECT = 1.8
+# A piece cut out of a segment is at least this tall (times the line's tallest segment)...
+PIECE_HEIGHT = 0.6
+# ... and at least this wide (times its height): no slivers.
 MIN_PIECE_ASPECT = 0.15
 # At most this many candidate cuts per segment (the lowest minima of the projection), at
 # least this far apart (times the segment's height).
@@ -225,7 +227,7 @@ class _Plan:
                 if box is None:
                     continue
                 if (i, j) == (0, last) or (
-                        box.height >= FRAGMENT_HEIGHT * line_height
+                        box.height >= PIECE_HEIGHT * line_height
                         and MIN_PIECE_ASPECT * box.height <= box.width
                         <= SINGLE_MAX_ASPECT * box.height):
                     self.boxes[i, j] = box
