@@ -10,7 +10,7 @@ Each source is measured with gaps between the digits and, separately, with touch
 blank column between neighbours: boxes overlapping by up to 12 % of the digit height). A number
 counts only when every digit is read and in the right order. Fixed seed.
 
-    .venv/bin/python -m benchmarks.numbers [--count 400] [--seed 2026] [--data DIR]
+    .venv/bin/python -m benchmarks.number_reading [--count 400] [--seed 2026] [--data DIR]
 """
 
 from __future__ import annotations
