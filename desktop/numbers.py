@@ -53,6 +53,10 @@ MIN_PIECE_ASPECT = 0.15
 # least this far apart (times the segment's height).
 MAX_CUTS = 8
 CUT_SPACING = 0.15
+# Strokes whose columns overlap by this share of the narrower one belong to one digit.
+SHARED_COLUMNS = 0.5
+# A segment of more separate strokes than this is noise (a photo's grain): not separated.
+MAX_COMPONENTS = 24
 # Margin of paper around each crop, as a fraction of its height.
 CROP_MARGIN = 0.15
 UNREADABLE = "?"  # stands in the number for a digit the model rejects
@@ -110,14 +114,12 @@ def reads_digits(info: ModelInfo) -> bool:
 
 
 def segment(gray: np.ndarray) -> list[Box]:
-    """The boxes of the pieces separated by blank columns, left to right, fragments merged:
-    the digits of a number written with gaps, found without a model. Touching digits stay one
-    box here; read_number cuts them with the model's help. [] for a blank picture."""
+    """The boxes of the digits found without a model, left to right: pieces separated by blank
+    columns or, where neighbours share columns without touching, by connected strokes;
+    fragments merged. Touching digits stay one box here; read_number cuts them with the
+    model's help. [] for a blank picture."""
     ink = preprocess.light_on_dark(gray)
-    if ink is None:
-        return []
-    mask, _, runs = _segments(ink)
-    return _boxes(mask, runs)
+    return [] if ink is None else [part.whole_box() for part in _segments(ink)]
 
 
 def read_number(classifier: Classifier, gray: np.ndarray) -> NumberReading:
@@ -126,44 +128,82 @@ def read_number(classifier: Classifier, gray: np.ndarray) -> NumberReading:
     ink = preprocess.light_on_dark(gray)
     if ink is None:
         return NumberReading(())
-    mask, columns, runs = _segments(ink)
-    line_height = max(box.height for box in _boxes(mask, runs)) if runs else 0
-    plans = [_Plan(mask, columns, left, right, line_height) for left, right in runs]
+    parts = _segments(ink)
+    if not parts:
+        return NumberReading(())
+    line_height = max(part.whole_box().height for part in parts)
+    plans = [_Plan(part, line_height) for part in parts]
     if len(plans) == 1 and len(plans[0].points) == 2:
         return _read_whole(classifier, gray, ink, plans[0].whole_box())
-    boxes = sorted({box for plan in plans for box in plan.boxes.values()},
-                   key=lambda box: (box.left, box.right))
-    crops = {box: crop(ink, box) for box in boxes}
-    found = dict(zip(boxes, classifier.classify_batch([crops[box] for box in boxes]),
+    keys = [(n, piece) for n, plan in enumerate(plans) for piece in plan.boxes]
+    crops = {(n, piece): plans[n].crop(piece) for n, piece in keys}
+    found = dict(zip(keys, classifier.classify_batch([crops[key] for key in keys]),
                      strict=True))
-    chosen = [box for plan in plans for box in plan.best(found) if found[box] is not None]
+    chosen = [(n, piece) for n, plan in enumerate(plans)
+              for piece in plan.best({p: found[n, p] for p in plan.boxes})
+              if found[n, piece] is not None]
     if len(chosen) == 1:
-        return _read_whole(classifier, gray, ink, chosen[0])
-    return NumberReading(tuple(DigitReading(box, crops[box], found[box]) for box in chosen))
+        n, piece = chosen[0]
+        return _read_whole(classifier, gray, ink, plans[n].boxes[piece])
+    return NumberReading(tuple(DigitReading(plans[n].boxes[piece], crops[n, piece],
+                                            found[n, piece]) for n, piece in chosen))
 
 
 def crop(ink: np.ndarray, box: Box) -> np.ndarray:
-    """The box's ink as dark ink on white paper, with a margin of paper all round. Columns
-    outside the box are left out, so no stroke of a neighbour leaks in."""
-    margin = max(2, round(CROP_MARGIN * box.height))
-    paper = np.zeros((box.height + 2 * margin, box.width + 2 * margin), dtype=np.float32)
-    paper[margin:-margin, margin:-margin] = ink[box.top:box.bottom, box.left:box.right]
+    """The box's ink as dark ink on white paper, with a margin of paper all round."""
+    return _on_paper(ink[box.top:box.bottom, box.left:box.right])
+
+
+def _on_paper(ink: np.ndarray) -> np.ndarray:
+    height, width = ink.shape
+    margin = max(2, round(CROP_MARGIN * height))
+    paper = np.zeros((height + 2 * margin, width + 2 * margin), dtype=np.float32)
+    paper[margin:-margin, margin:-margin] = ink
     return 1.0 - np.clip(paper, 0.0, 1.0)
 
 
 # --- splitting ------------------------------------------------------------------------------
 
 
-def _segments(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
-    """The ink mask, its column projection and the column runs after merging fragments."""
+@dataclass(frozen=True, eq=False)
+class _Part:
+    """One segment: columns left..right-1 of the picture, with only its own ink (the strokes
+    of a neighbour that shares these columns are wiped out)."""
+
+    left: int
+    ink: np.ndarray  # picture height x segment width
+    mask: np.ndarray  # where ink is strong enough to count
+
+    @property
+    def right(self) -> int:
+        return self.left + self.ink.shape[1]
+
+    def box(self, left: int, right: int) -> Box | None:
+        """The box of the ink in columns left..right-1 (picture coordinates)."""
+        top, bottom = _rows(self.mask[:, left - self.left:right - self.left])
+        return Box(left, top, right, bottom) if bottom > top else None
+
+    def whole_box(self) -> Box:
+        box = self.box(self.left, self.right)
+        assert box is not None  # a part always holds ink
+        return box
+
+
+def _segments(ink: np.ndarray) -> list[_Part]:
+    """The picture's digits as parts, left to right (fragments merged, dust dropped)."""
     mask = ink >= INK_LEVEL * float(ink.max())
-    columns = mask.sum(axis=0)
-    runs = _runs(columns > 0)
-    return mask, columns, (_merge_fragments(mask, runs) if runs else [])
-
-
-def _boxes(mask: np.ndarray, pieces: list[tuple[int, int]]) -> list[Box]:
-    return [box for box in (_box(mask, left, right) for left, right in pieces) if box]
+    runs = _runs(mask.any(axis=0))
+    if not runs:
+        return []
+    parts = []
+    for left, right in _merge_fragments(mask, runs):
+        part = _Part(left, ink[:, left:right], mask[:, left:right])
+        box = part.whole_box()
+        if box.width > MAYBE_TOUCHING * box.height:
+            parts.extend(_separate_strokes(part))
+        else:
+            parts.append(part)
+    return parts
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -173,57 +213,165 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
-def _rows(mask: np.ndarray, left: int, right: int) -> tuple[int, int]:
-    rows = np.flatnonzero(mask[:, left:right].any(axis=1))
+def _rows(mask: np.ndarray) -> tuple[int, int]:
+    rows = np.flatnonzero(mask.any(axis=1))
     return (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 0)
 
 
-def _box(mask: np.ndarray, left: int, right: int) -> Box | None:
-    top, bottom = _rows(mask, left, right)
-    return Box(left, top, right, bottom) if bottom > top else None
-
-
 def _merge_fragments(mask: np.ndarray, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Merge runs much lower than the line's digits into their nearest neighbour, drop dust.
-    The lowest fragment goes first, so a digit broken in three pieces ends up whole."""
-    runs = list(runs)
-    line_height = max(np.subtract(*_rows(mask, *run)[::-1]) for run in runs)
-    while len(runs) > 1:
-        heights = [np.subtract(*_rows(mask, *run)[::-1]) for run in runs]
+    """Merge runs much lower than the line's digits into their nearest neighbour, drop dust."""
+    spans = [_Span(left, right, *_rows(mask[:, left:right]), [n])
+             for n, (left, right) in enumerate(runs)]
+    return [(span.left, span.right) for span in _merge_small(spans)]
+
+
+@dataclass
+class _Span:
+    """A box in (left, right, top, bottom) order and what it is made of (indices)."""
+
+    left: int
+    right: int
+    top: int
+    bottom: int
+    members: list[int]
+
+    def absorb(self, other: _Span) -> None:
+        self.left, self.right = min(self.left, other.left), max(self.right, other.right)
+        self.top, self.bottom = min(self.top, other.top), max(self.bottom, other.bottom)
+        self.members += other.members
+
+
+def _merge_small(spans: list[_Span]) -> list[_Span]:
+    """spans sorted by left. Spans lower than FRAGMENT_HEIGHT of the tallest join the
+    horizontally nearest span; tiny ones (dust) are dropped. The lowest goes first, so a digit
+    broken in three pieces ends up whole."""
+    spans = list(spans)
+    line_height = max(span.bottom - span.top for span in spans)
+    while len(spans) > 1:
+        heights = [span.bottom - span.top for span in spans]
         index = int(np.argmin(heights))
         if heights[index] >= FRAGMENT_HEIGHT * line_height:
             break
-        left, right = runs.pop(index)
-        if max(heights[index], right - left) < DUST_SIZE * line_height:
+        small = spans.pop(index)
+        if max(heights[index], small.right - small.left) < DUST_SIZE * line_height:
             continue  # a speck, not part of any digit
-        gaps = []
-        if index > 0:
-            gaps.append((left - runs[index - 1][1], index - 1))
-        if index < len(runs):
-            gaps.append((runs[index][0] - right, index))
-        _, neighbour = min(gaps)
-        other = runs[neighbour]
-        runs[neighbour] = (min(left, other[0]), max(right, other[1]))
-    return runs
+        # The nearest by the gap between them (negative when they share columns).
+        nearest = min(spans, key=lambda span: max(span.left - small.right,
+                                                  small.left - span.right))
+        nearest.absorb(small)
+    return spans
+
+
+def _separate_strokes(part: _Part) -> list[_Part]:
+    """Split a wide segment into digits that share columns without touching (slanted or
+    overlapping neighbours): connected strokes whose columns overlap much belong to one digit
+    (a 4 drawn in two strokes, a lifted bar), small ones join the nearest digit."""
+    labels, boxes = _label(part.mask)
+    if not 2 <= len(boxes) <= MAX_COMPONENTS:
+        return [part]
+    groups = [_Span(left, right, top, bottom, [label])
+              for label, (left, right, top, bottom) in enumerate(boxes, start=1)]
+    merged = True
+    while merged:  # join strokes whose columns overlap much, until none do
+        merged = False
+        for first in groups:
+            for second in groups:
+                overlap = min(first.right, second.right) - max(first.left, second.left)
+                narrower = min(first.right - first.left, second.right - second.left)
+                if first is not second and overlap >= SHARED_COLUMNS * narrower:
+                    first.absorb(second)
+                    groups.remove(second)
+                    merged = True
+                    break
+            if merged:
+                break
+    kept = _merge_small(sorted(groups, key=lambda span: span.left))
+    if len(kept) < 2:
+        return [part]
+    owner = np.zeros(len(boxes) + 1, dtype=int)  # label -> its digit (1..), 0 = dust
+    for digit, span in enumerate(kept, start=1):
+        owner[span.members] = digit
+    parts = []
+    for digit, span in enumerate(kept, start=1):
+        left, right = span.left, span.right
+        mine = owner[labels[:, left:right]] == digit
+        # The faint edge pixels of a stroke (anti-aliasing) stay with it.
+        near = mine.copy()
+        near[1:] |= mine[:-1]
+        near[:-1] |= mine[1:]
+        near[:, 1:] |= mine[:, :-1]
+        near[:, :-1] |= mine[:, 1:]
+        ink = np.where(near, part.ink[:, left:right], 0.0).astype(np.float32)
+        if mine.any():
+            parts.append(_Part(part.left + left, ink, mine))
+    return parts
+
+
+def _label(mask: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """Connected components (8-neighbours) of a mask: a label image (0 = background, 1..n)
+    and each component's (left, right, top, bottom). Works on runs of pixels in rows, so it
+    is fast in numpy: runs in neighbouring rows that touch are joined (union-find)."""
+    height, width = mask.shape
+    padded = np.zeros((height, width + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask
+    steps = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(steps == 1)
+    _, ends = np.nonzero(steps == -1)  # row-major order: the n-th end closes the n-th start
+    stride = width + 3
+    start_keys, end_keys = rows * stride + starts, rows * stride + ends
+    # Runs of the row above that touch run j: end >= start_j and start <= end_j.
+    first = np.searchsorted(end_keys, (rows - 1) * stride + starts, side="left")
+    last = np.searchsorted(start_keys, (rows - 1) * stride + ends, side="right")
+    parent = list(range(len(rows)))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for run, (low, high) in enumerate(zip(first.tolist(), last.tolist(), strict=True)):
+        for above in range(low, high):
+            a, b = root(above), root(run)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    roots = np.array([root(run) for run in range(len(rows))], dtype=int)
+    _, run_labels = np.unique(roots, return_inverse=True)
+    run_labels = run_labels + 1
+    lengths = ends - starts
+    labels = np.zeros(height * width, dtype=np.int32)
+    offsets = np.repeat(rows * width + starts - np.cumsum(lengths) + lengths, lengths)
+    labels[offsets + np.arange(int(lengths.sum()))] = np.repeat(run_labels, lengths)
+    count = int(run_labels.max()) if len(rows) else 0
+    lefts = np.full(count + 1, width)
+    rights = np.zeros(count + 1, dtype=int)
+    tops = np.full(count + 1, height)
+    bottoms = np.zeros(count + 1, dtype=int)
+    np.minimum.at(lefts, run_labels, starts)
+    np.maximum.at(rights, run_labels, ends)
+    np.minimum.at(tops, run_labels, rows)
+    np.maximum.at(bottoms, run_labels, rows + 1)
+    boxes = [(int(lefts[i]), int(rights[i]), int(tops[i]), int(bottoms[i]))
+             for i in range(1, count + 1)]
+    return labels.reshape(height, width), boxes
 
 
 class _Plan:
-    """The ways to cut one segment into digits: cut points at the columns with least ink, and
+    """The ways to cut one part into digits: cut points at the columns with least ink, and
     the box of every plausible piece between two of them (as tall as a digit of the line, not
-    a sliver, not wider than any digit; the whole segment is always a way)."""
+    a sliver, not wider than any digit; the whole part is always a way)."""
 
-    def __init__(self, mask: np.ndarray, columns: np.ndarray, left: int, right: int,
-                 line_height: int) -> None:
-        top, bottom = _rows(mask, left, right)
-        self.height = max(bottom - top, 1)
-        cuts = (_candidate_cuts(columns[left:right], CUT_SPACING * self.height) + left
-                if right - left > MAYBE_TOUCHING * self.height else np.array([], dtype=int))
-        self.points = [left, *cuts.tolist(), right]
+    def __init__(self, part: _Part, line_height: int) -> None:
+        self.part = part
+        whole = part.whole_box()
+        cuts = (_candidate_cuts(part.mask.sum(axis=0), CUT_SPACING * whole.height) + part.left
+                if whole.width > MAYBE_TOUCHING * whole.height else np.array([], dtype=int))
+        self.points = [part.left, *cuts.tolist(), part.right]
         self.boxes: dict[tuple[int, int], Box] = {}
         last = len(self.points) - 1
         for i in range(last):
             for j in range(i + 1, last + 1):
-                box = _box(mask, self.points[i], self.points[j])
+                box = part.box(self.points[i], self.points[j])
                 if box is None:
                     continue
                 if (i, j) == (0, last) or (
@@ -235,27 +383,31 @@ class _Plan:
     def whole_box(self) -> Box:
         return self.boxes[0, len(self.points) - 1]
 
-    def best(self, found: dict[Box, Prediction | None]) -> list[Box]:
-        """The boxes of the cuts with the highest product of confidences (dynamic
-        programming over the cut points, left to right)."""
+    def crop(self, piece: tuple[int, int]) -> np.ndarray:
+        box, left = self.boxes[piece], self.part.left
+        return _on_paper(self.part.ink[box.top:box.bottom, box.left - left:box.right - left])
+
+    def best(self, found: dict[tuple[int, int], Prediction | None]) -> list[tuple[int, int]]:
+        """The pieces with the highest product of confidences (dynamic programming over the
+        cut points, left to right)."""
         count = len(self.points)
         score = [0.0] + [-np.inf] * (count - 1)
         previous = [0] * count
         for (i, j), box in sorted(self.boxes.items(), key=lambda item: item[0][1]):
-            gain = _log_confidence(found[box])
+            gain = _log_confidence(found[i, j])
             if box.width > SINGLE_MAX_ASPECT * box.height:
                 gain += _IMPLAUSIBLE
             if score[i] + gain > score[j]:
                 score[j], previous[j] = score[i] + gain, i
         path, j = [], count - 1
         while j > 0:
-            path.append(self.boxes[previous[j], j])
+            path.append((previous[j], j))
             j = previous[j]
         return path[::-1]
 
 
 def _candidate_cuts(profile: np.ndarray, spacing: float) -> np.ndarray:
-    """Columns (relative to the segment) where the smoothed ink projection has a local
+    """Columns (relative to the part) where the smoothed ink projection has a local
     minimum: where touching digits join. The lowest minima first, none closer than `spacing`
     to a lower one, at most MAX_CUTS (each candidate adds pieces to classify)."""
     smooth = np.convolve(profile.astype(float), np.ones(3) / 3, mode="same")
