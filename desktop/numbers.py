@@ -8,13 +8,18 @@ How the picture is split (digits written on one line):
      because its parts share columns.
   2. Fragments much lower than the line's digits (a detached flag, a dot, a lifted bar beside
      its digit) are merged into the nearest segment; specks of dust are dropped.
-  3. A segment wide enough to hold touching digits is cut by recognition: the columns with
-     least ink (local minima of the projection) are candidate cuts, every plausible piece
-     between two candidates is classified, and the cuts whose digits the model is most sure of
-     together (highest product of confidences) win. So a wide 0 stays one digit while a
-     touching "23" is cut in two.
-Each crop is the piece's columns of the picture's ink, on clean white paper with a margin (so
-no stroke of a neighbour leaks in), classified by Classifier.classify_batch, i.e. with the
+  3. A segment may be neighbours that share columns without touching (slanted or close
+     digits): its connected strokes are grouped, strokes whose columns overlap much belonging
+     to one digit, and each group becomes a segment with only its own ink. When the segment
+     is not too wide for one digit (a 4 drawn with a gap between its strokes), the model
+     decides between one digit and the groups, as in step 4.
+  4. A segment still wide enough to hold touching digits is cut by recognition: the columns
+     with least ink (local minima of the projection) are candidate cuts, every plausible
+     piece between two candidates is classified, and the cuts whose digits the model is most
+     sure of together (highest product of confidences) win. So a wide 0 stays one digit while
+     a touching "23" is cut in two.
+Each crop is the piece's own ink, on clean white paper with a margin (no stroke of a
+neighbour leaks in), classified by Classifier.classify_batch, i.e. with the
 model's own preprocessing. A picture that holds a single digit is classified whole, exactly as
 the app does without splitting.
 
@@ -23,7 +28,9 @@ A digit the model rejects as "not a digit" (Prediction.accepted is False, models
 unsure digit keeps its best guess; the GUI and the CLI show its confidence.
 
 Limits: one line of digits; a decimal point or minus sign is merged into a neighbour like a
-fragment; digits slanted so far that neighbours share columns are cut by vertical lines.
+fragment; touching digits are cut by straight vertical lines, and the model's overconfidence
+on a piece holding two digits makes about 4 in 10 touching numbers come out wrong
+(benchmarks/number_reading.py).
 """
 
 from __future__ import annotations
@@ -53,6 +60,9 @@ MIN_PIECE_ASPECT = 0.15
 # least this far apart (times the segment's height).
 MAX_CUTS = 8
 CUT_SPACING = 0.15
+# A segment wider than this (times its height) may be digits sharing columns: its strokes
+# are looked at (slanted neighbours stack up, so such a segment is not very wide).
+SEPARATE_ASPECT = 0.5
 # Strokes whose columns overlap by this share of the narrower one belong to one digit.
 SHARED_COLUMNS = 0.5
 # A segment of more separate strokes than this is noise (a photo's grain): not separated.
@@ -115,11 +125,13 @@ def reads_digits(info: ModelInfo) -> bool:
 
 def segment(gray: np.ndarray) -> list[Box]:
     """The boxes of the digits found without a model, left to right: pieces separated by blank
-    columns or, where neighbours share columns without touching, by connected strokes;
-    fragments merged. Touching digits stay one box here; read_number cuts them with the
-    model's help. [] for a blank picture."""
+    columns or, where strokes share columns without touching, by connected strokes; fragments
+    merged. Touching digits stay one box here; read_number cuts them, and may join strokes
+    again that the model reads better as one digit. [] for a blank picture."""
     ink = preprocess.light_on_dark(gray)
-    return [] if ink is None else [part.whole_box() for part in _segments(ink)]
+    if ink is None:
+        return []
+    return [part.whole_box() for ways in _segments(ink) for part in ways[-1]]
 
 
 def read_number(classifier: Classifier, gray: np.ndarray) -> NumberReading:
@@ -128,25 +140,31 @@ def read_number(classifier: Classifier, gray: np.ndarray) -> NumberReading:
     ink = preprocess.light_on_dark(gray)
     if ink is None:
         return NumberReading(())
-    parts = _segments(ink)
-    if not parts:
+    segments = _segments(ink)
+    if not segments:
         return NumberReading(())
-    line_height = max(part.whole_box().height for part in parts)
-    plans = [_Plan(part, line_height) for part in parts]
+    line_height = max(part.whole_box().height for ways in segments for part in ways[-1])
+    # Per segment, its ways of reading (whole, or separate strokes), each a list of plans.
+    options = [[[_Plan(part, line_height) for part in way] for way in ways] for ways in segments]
+    plans = [plan for ways in options for way in ways for plan in way]
     if len(plans) == 1 and len(plans[0].points) == 2:
         return _read_whole(classifier, gray, ink, plans[0].whole_box())
-    keys = [(n, piece) for n, plan in enumerate(plans) for piece in plan.boxes]
-    crops = {(n, piece): plans[n].crop(piece) for n, piece in keys}
+    keys = [(plan, piece) for plan in plans for piece in plan.boxes]
+    crops = {(plan, piece): plan.crop(piece) for plan, piece in keys}
     found = dict(zip(keys, classifier.classify_batch([crops[key] for key in keys]),
                      strict=True))
-    chosen = [(n, piece) for n, plan in enumerate(plans)
-              for piece in plan.best({p: found[n, p] for p in plan.boxes})
-              if found[n, piece] is not None]
+    chosen = []
+    for ways in options:
+        readings = [[(plan, plan.best({p: found[plan, p] for p in plan.boxes}))
+                     for plan in way] for way in ways]
+        best = max(readings, key=lambda way: sum(score for _, (score, _) in way))
+        chosen += [(plan, piece) for plan, (_, pieces) in best for piece in pieces
+                   if found[plan, piece] is not None]
     if len(chosen) == 1:
-        n, piece = chosen[0]
-        return _read_whole(classifier, gray, ink, plans[n].boxes[piece])
-    return NumberReading(tuple(DigitReading(plans[n].boxes[piece], crops[n, piece],
-                                            found[n, piece]) for n, piece in chosen))
+        plan, piece = chosen[0]
+        return _read_whole(classifier, gray, ink, plan.boxes[piece])
+    return NumberReading(tuple(DigitReading(plan.boxes[piece], crops[plan, piece],
+                                            found[plan, piece]) for plan, piece in chosen))
 
 
 def crop(ink: np.ndarray, box: Box) -> np.ndarray:
@@ -189,21 +207,26 @@ class _Part:
         return box
 
 
-def _segments(ink: np.ndarray) -> list[_Part]:
-    """The picture's digits as parts, left to right (fragments merged, dust dropped)."""
+def _segments(ink: np.ndarray) -> list[list[list[_Part]]]:
+    """The picture's segments, left to right (fragments merged, dust dropped), each with its
+    ways of reading: [[whole]]; or, when its strokes share columns without touching,
+    [[separate strokes...]] if it is too wide for one digit, else [[whole], [strokes...]]."""
     mask = ink >= INK_LEVEL * float(ink.max())
     runs = _runs(mask.any(axis=0))
     if not runs:
         return []
-    parts = []
+    segments = []
     for left, right in _merge_fragments(mask, runs):
-        part = _Part(left, ink[:, left:right], mask[:, left:right])
-        box = part.whole_box()
-        if box.width > MAYBE_TOUCHING * box.height:
-            parts.extend(_separate_strokes(part))
-        else:
-            parts.append(part)
-    return parts
+        whole = _Part(left, ink[:, left:right], mask[:, left:right])
+        box = whole.whole_box()
+        apart = _separate_strokes(whole) if box.width > SEPARATE_ASPECT * box.height else []
+        if len(apart) < 2:
+            segments.append([[whole]])
+        elif box.width > MAYBE_TOUCHING * box.height:
+            segments.append([apart])  # too wide for one digit: the strokes are digits
+        else:  # a digit of several strokes, or stacked neighbours: the model decides
+            segments.append([[whole], apart])
+    return segments
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -263,12 +286,13 @@ def _merge_small(spans: list[_Span]) -> list[_Span]:
 
 
 def _separate_strokes(part: _Part) -> list[_Part]:
-    """Split a wide segment into digits that share columns without touching (slanted or
-    overlapping neighbours): connected strokes whose columns overlap much belong to one digit
-    (a 4 drawn in two strokes, a lifted bar), small ones join the nearest digit."""
+    """Split a segment into digits that share columns without touching (slanted or close
+    neighbours): connected strokes whose columns overlap much belong to one digit (a 4 drawn
+    in two strokes, a lifted bar), small ones join the nearest digit. [] when there is
+    nothing to separate."""
     labels, boxes = _label(part.mask)
     if not 2 <= len(boxes) <= MAX_COMPONENTS:
-        return [part]
+        return []
     groups = [_Span(left, right, top, bottom, [label])
               for label, (left, right, top, bottom) in enumerate(boxes, start=1)]
     merged = True
@@ -287,7 +311,7 @@ def _separate_strokes(part: _Part) -> list[_Part]:
                 break
     kept = _merge_small(sorted(groups, key=lambda span: span.left))
     if len(kept) < 2:
-        return [part]
+        return []
     owner = np.zeros(len(boxes) + 1, dtype=int)  # label -> its digit (1..), 0 = dust
     for digit, span in enumerate(kept, start=1):
         owner[span.members] = digit
@@ -387,9 +411,10 @@ class _Plan:
         box, left = self.boxes[piece], self.part.left
         return _on_paper(self.part.ink[box.top:box.bottom, box.left - left:box.right - left])
 
-    def best(self, found: dict[tuple[int, int], Prediction | None]) -> list[tuple[int, int]]:
-        """The pieces with the highest product of confidences (dynamic programming over the
-        cut points, left to right)."""
+    def best(self, found: dict[tuple[int, int], Prediction | None]
+             ) -> tuple[float, list[tuple[int, int]]]:
+        """The pieces with the highest product of confidences and that product's logarithm
+        (dynamic programming over the cut points, left to right)."""
         count = len(self.points)
         score = [0.0] + [-np.inf] * (count - 1)
         previous = [0] * count
@@ -403,7 +428,7 @@ class _Plan:
         while j > 0:
             path.append((previous[j], j))
             j = previous[j]
-        return path[::-1]
+        return score[-1], path[::-1]
 
 
 def _candidate_cuts(profile: np.ndarray, spacing: float) -> np.ndarray:

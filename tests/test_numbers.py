@@ -147,3 +147,35 @@ def test_a_rejected_digit_shows_as_a_question_mark(digits, classifier) -> None:
     changed = numbers.NumberReading((numbers.DigitReading(first.box, first.crop, rejected),
                                      *reading.digits[1:]))
     assert changed.text == numbers.UNREADABLE + reading.text[1:]
+
+
+def paste(pieces: list[tuple[np.ndarray, int, int]], shape: tuple[int, int]) -> tuple:
+    """(sheet of white-on-black ink, whether any two pieces touch) for (ink, top, left)."""
+    sheet = np.zeros(shape, np.float32)
+    owner = np.zeros(shape, np.int8)
+    touching = False
+    for number, (ink, top, left) in enumerate(pieces, start=1):
+        region = (slice(top, top + ink.shape[0]), slice(left, left + ink.shape[1]))
+        grown = np.zeros(shape, bool)
+        grown[region] = ink > 0.02
+        for axis in (0, 1):  # grow by one pixel, corners included
+            grown = grown | np.roll(grown, 1, axis) | np.roll(grown, -1, axis)
+        touching |= bool(((owner > 0) & grown).any())
+        owner[region][ink > 0.02] = number
+        sheet[region] = np.maximum(sheet[region], ink)
+    return sheet, touching
+
+
+def test_neighbours_sharing_columns_without_touching_are_separated(digits, classifier) -> None:
+    images, labels = digits
+    seven, two = (trimmed(images[np.flatnonzero(labels == d)[2]]) for d in (7, 2))
+    left = 5 + seven.shape[1] - 4  # the 2 starts 4 columns before the 7 ends...
+    for top in range(5, 40):  # ...and as high as it can without touching the 7
+        sheet, touching = paste([(seven, 5, 5), (two, top, left)], (70, 60))
+        if not touching:
+            break
+    assert not touching
+    picture = 1.0 - sheet
+    boxes = numbers.segment(picture)
+    assert len(boxes) == 2 and boxes[0].right > boxes[1].left  # sharing columns
+    assert numbers.read_number(classifier, picture).text == "72"
