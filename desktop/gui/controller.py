@@ -219,7 +219,8 @@ class ModelController(QObject):
         if not numbers.reads_digits(classifier.info):
             prediction = classifier.classify(gray)
             return ClassifyResult(prediction, time.perf_counter() - started)
-        # Splitting first costs well under a millisecond; one digit is classified whole.
+        # One digit is classified whole, as for other models. Splitting and reading 4 digits
+        # written with gaps takes 1-2 ms, touching digits more (benchmarks/number_reading.py).
         reading = numbers.read_number(classifier, gray)
         seconds = time.perf_counter() - started
         first = reading.digits[0].prediction if reading.digits else None
