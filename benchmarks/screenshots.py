@@ -26,7 +26,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 from desktop import paths  # noqa: E402
 from desktop.gui.app import create_application  # noqa: E402
 from desktop.gui.main_window import MainWindow  # noqa: E402
-from desktop.gui.scripted_input import DIGITS, NOT_DIGITS, draw_shape  # noqa: E402
+from desktop.gui.scripted_input import (  # noqa: E402
+    DIGITS,
+    NOT_DIGITS,
+    draw_shape,
+    number_shape,
+)
 from desktop.gui.style import dark_palette  # noqa: E402
 
 WINDOW_SIZE = (1240, 780)
@@ -132,6 +137,17 @@ def main(argv: list[str] | None = None) -> int:
     settle(app, 0.2)
     save(window, args.outdir, "03-unsure")
 
+    brush = window.canvas.brush_size
+    window.canvas.set_brush_size(14)  # a finer pen for several digits
+    window.canvas.clear()
+    draw_shape(window.canvas, number_shape("2026"))
+    QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))
+    strip = window.prediction_panel.number_strip
+    strip.select(2)  # as a click on the third digit does
+    settle(app, 0.2)
+    save(window, args.outdir, "15-number")
+    window.canvas.set_brush_size(brush)
+
     if pick(window, "fashion"):
         wait_ready(app, window)
         open_sample(app, window, "9-ankle-boot-00000.png")
@@ -157,6 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     window.results_tabs.setCurrentWidget(window.prediction_panel)
     draw(app, window, "4")
     save(window, args.outdir, "08-dark-drawn-digit")
+    window.canvas.set_brush_size(14)
+    window.canvas.clear()
+    draw_shape(window.canvas, number_shape("90817"))
+    QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))
+    settle(app, 0.2)
+    save(window, args.outdir, "16-dark-number")
+    window.canvas.set_brush_size(brush)
     window.results_tabs.setCurrentWidget(window.training_panel)
     window.training_panel.tabs.setCurrentIndex(0)
     settle(app, 0.2)

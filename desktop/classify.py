@@ -1,6 +1,7 @@
 """Classify image files from the command line, with the same models and preprocessing as the app.
 
     python -m desktop.classify IMAGE... [--model ID] [--json]
+    python -m desktop.classify --number IMAGE... [--json]    # several digits: "2026"
 
 Exit status: 0 all classified, 1 some file could not be classified (the others still are),
 2 bad arguments (e.g. an unknown model id).
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from desktop import models, paths
+from desktop import models, numbers, paths
 from desktop.image_io import ImageError, load_image
 from desktop.verdict import one_line
 
@@ -30,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"model to use (default: {DEFAULT_MODEL}, or the first available)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON array with every class probability")
+    parser.add_argument("--number", action="store_true",
+                        help="read every picture as a number: its digits left to right "
+                             "(digit models only)")
     parser.add_argument("--models-dir", type=Path, default=None, help=argparse.SUPPRESS)
     return parser
 
@@ -77,14 +81,58 @@ def classify_files(classifier: models.Classifier, files: list[str]) -> list[dict
     return results
 
 
+def read_number_files(classifier: models.Classifier, files: list[str]) -> list[dict]:
+    """One result per file: the number read and every digit's details, or an error message.
+    A digit the model rejects as no digit shows as "?" in the number."""
+    results = []
+    for name in files:
+        try:
+            reading = numbers.read_number(classifier, load_image(name))
+        except (ImageError, models.ModelError) as exc:
+            results.append({"file": name, "error": str(exc)})
+            continue
+        if not reading.digits:
+            results.append({"file": name, "error": "the picture is blank: nothing to read"})
+            continue
+        results.append({"file": name, "number": reading.text, "digits": [{
+            "box": digit.box.as_dict(),
+            "prediction": digit.prediction.label,
+            "index": digit.prediction.index,
+            "probabilities": [round(float(p), 6) for p in digit.prediction.probabilities],
+            "accepted": digit.prediction.accepted,
+        } for digit in reading.digits]})
+    return results
+
+
+def report_numbers(results: list[dict], as_json: bool) -> int:
+    """Print the numbers read ("file: 2026" and each digit's confidence, or JSON); errors go
+    to stderr. The exit status: 1 if any file could not be read."""
+    if as_json:
+        print(json.dumps(results, indent=1))
+    for result in results:
+        if "error" in result:
+            print(f"{result['file']}: error: {result['error']}", file=sys.stderr)
+        elif not as_json:
+            digits = ", ".join(
+                f"{d['prediction'] if d['accepted'] else numbers.UNREADABLE} "
+                f"{100 * d['probabilities'][d['index']]:.0f}%" for d in result["digits"])
+            print(f"{result['file']}: {result['number']} ({digits})")
+    return 1 if any("error" in result for result in results) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     entries = models.discover(args.models_dir or paths.models_dir())
     entry = choose_model(entries, args.model)
+    if args.number and not numbers.reads_digits(entry.info):
+        _fail(f"--number needs a digit model; {entry.model_id} classifies "
+              f"{entry.info.dataset_title.lower()} (try --model mnist-cnn)")
     try:
         classifier = models.Classifier(entry.info)
     except models.ModelError as exc:
         _fail(str(exc), status=1)
+    if args.number:
+        return report_numbers(read_number_files(classifier, args.images), args.json)
     results = classify_files(classifier, args.images)
     if args.json:
         print(json.dumps([{k: v for k, v in r.items() if k != "line"} for r in results],

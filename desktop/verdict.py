@@ -65,3 +65,15 @@ def one_line(prediction: Prediction, dataset: str) -> str:
         return (f"not {subject(dataset)} (best guess {prediction.label}, "
                 f"{percent(prediction.confidence)})")
     return f"{prediction.label} ({percent(prediction.confidence)})"
+
+
+def digit_of_number(prediction: Prediction, position: int, count: int) -> str:
+    """The sentence under a number read from a picture, about its chosen digit."""
+    if not prediction.accepted:
+        said = "not a digit, says the model"
+    elif prediction.unsure:
+        said = f"not sure, maybe {prediction.label} ({percent(prediction.confidence)})"
+    else:
+        said = f"{prediction.label}, {percent(prediction.confidence)} sure"
+    return (f"{count} digits, read left to right. Digit {position + 1}: {said}. "
+            "Click a digit to see its probabilities.")

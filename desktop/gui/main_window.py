@@ -319,6 +319,9 @@ class MainWindow(WindowActionsMixin, QMainWindow):
             self.prediction_panel.show_message(
                 "Nothing to see", "The picture is blank: there is no ink or object in it.")
             self._show_latency(result.seconds)
+        elif result.number is not None:  # several digits: a number
+            self.prediction_panel.show_number(result.number)
+            self._show_latency(result.seconds)
         else:
             self.prediction_panel.show_prediction(result.prediction, info.dataset)
             self._show_latency(result.seconds)

@@ -6,10 +6,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from desktop.gui.number_strip import NumberStrip
 from desktop.gui.probability_view import ModelInputView, ProbabilityBars
 from desktop.gui.style import faint_text
 from desktop.models import Prediction
-from desktop.verdict import State, verdict
+from desktop.numbers import NumberReading
+from desktop.verdict import State, digit_of_number, verdict
 
 
 class PredictionPanel(QWidget):
@@ -27,6 +29,9 @@ class PredictionPanel(QWidget):
         self.headline.setFont(self._message_font)
         self.detail = QLabel(objectName="detail")
         self.detail.setWordWrap(True)
+        self.number_strip = NumberStrip()
+        self.number_strip.hide()  # shown only when the picture holds several digits
+        self.number_strip.digitChosen.connect(self._show_digit)
         self.bars = ProbabilityBars()
         self.model_input = ModelInputView()
         input_caption = QLabel("What the model sees\n(28 × 28 pixels)")
@@ -50,7 +55,9 @@ class PredictionPanel(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.headline)
         layout.addWidget(self.detail)
-        layout.addSpacing(12)
+        layout.addSpacing(6)
+        layout.addWidget(self.number_strip)
+        layout.addSpacing(6)
         layout.addLayout(grid, 1)
         layout.addSpacing(8)
         layout.addWidget(self.note)
@@ -69,7 +76,26 @@ class PredictionPanel(QWidget):
         for widget in (self.bars, self.model_input, self._input_caption):
             widget.setVisible(bool(classes))  # no model, no bars
 
+    def show_number(self, reading: NumberReading) -> None:
+        """Several digits: the number as the headline, the digits in a strip; the bars show the
+        chosen digit (the same one as before while the number keeps its length)."""
+        self.number_strip.set_reading(reading, self.number_strip.selected)
+        self.number_strip.show()
+        self.headline.setText(reading.text)
+        self.headline.setFont(self._symbol_font if len(reading.text) <= 6 else self._label_font)
+        self._show_digit(self.number_strip.selected)
+
+    def _show_digit(self, index: int) -> None:
+        reading = self.number_strip.reading
+        digit = reading.digits[index]
+        prediction = self._prediction = digit.prediction
+        self.detail.setText(digit_of_number(prediction, index, len(reading.digits)))
+        self.bars.set_muted(not prediction.accepted)
+        self.bars.set_probabilities(prediction.probabilities)
+        self.model_input.set_image(prediction.model_input)
+
     def show_prediction(self, prediction: Prediction, dataset: str = "mnist") -> None:
+        self._hide_number()
         self._prediction = prediction
         said = verdict(prediction, self.bars.classes, dataset)
         self.headline.setText(said.headline)
@@ -86,12 +112,17 @@ class PredictionPanel(QWidget):
 
     def show_message(self, headline: str, detail: str) -> None:
         """No prediction: say why (nothing drawn yet, model loading, no usable model)."""
+        self._hide_number()
         self._prediction = None
         self.headline.setFont(self._message_font)
         self.headline.setText(headline)
         self.detail.setText(detail)
         self.bars.set_probabilities(None)
         self.model_input.set_image(None)
+
+    def _hide_number(self) -> None:
+        self.number_strip.hide()
+        self.number_strip.set_reading(None)
 
     def set_note(self, text: str) -> None:
         """A line about the model in use, under the bars."""

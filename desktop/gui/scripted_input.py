@@ -34,8 +34,32 @@ DIGITS: dict[str, Shape] = {
     "2": [_arc(0.5, 0.36, 0.17, -75, 120) + [(0.3, 0.8), (0.72, 0.8)]],
     "3": [_arc(0.48, 0.35, 0.15, -80, 175), _arc(0.48, 0.64, 0.17, 5, 235)],
     "4": [[(0.58, 0.2), (0.28, 0.62), (0.74, 0.62)], [(0.6, 0.42), (0.6, 0.82)]],
+    "5": [[(0.66, 0.22), (0.36, 0.22), (0.33, 0.47)] + _arc(0.49, 0.62, 0.18, -55, 215)],
+    "6": [[(0.62, 0.22), (0.45, 0.36), (0.35, 0.55)] + _arc(0.5, 0.64, 0.16, 270, 630)],
     "7": [[(0.3, 0.22), (0.72, 0.22), (0.45, 0.8)]],
+    "8": [_ellipse(0.5, 0.35, 0.13, 0.14), _ellipse(0.5, 0.65, 0.16, 0.16)],
+    "9": [_ellipse(0.5, 0.36, 0.15, 0.15), [(0.65, 0.36), (0.63, 0.8)]],
 }
+
+
+
+def number_shape(text: str, width: float = 0.86, gap: float = 0.35) -> Shape:
+    """The DIGITS of `text` side by side on the paper, centred, each digit's box separated by
+    `gap` times a digit's height (the way people write a number with gaps)."""
+    shapes = [DIGITS[char] for char in text]
+    spans = [(min(x for stroke in shape for x, _ in stroke),
+              max(x for stroke in shape for x, _ in stroke)) for shape in shapes]
+    height = 0.6  # every digit in DIGITS spans y 0.2..0.8
+    total = sum(right - left for left, right in spans) + gap * height * (len(shapes) - 1)
+    scale = min(1.0, width / total)
+    x = 0.5 - total * scale / 2
+    result: Shape = []
+    for shape, (left, right) in zip(shapes, spans, strict=True):
+        result.extend([[(x + (px - left) * scale, 0.5 + (py - 0.5) * scale) for px, py in stroke]
+                       for stroke in shape])
+        x += (right - left + gap * height) * scale
+    return result
+
 
 # Drawings that are no digit at all, for showing (and testing) how the app admits doubt.
 NOT_DIGITS: dict[str, Shape] = {
