@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -31,9 +33,14 @@ from desktop.gui.curves import TrainingCurves
 
 
 def format_duration(seconds: float) -> str:
-    """51.4 -> '51 s', 754 -> '12 min 34 s', 5400 -> '1 h 30 min'."""
+    """0.37 -> '0.4 s', 51.4 -> '51 s', 754 -> '12 min 34 s', 5400 -> '1 h 30 min'.
+    Short test runs (--limit) take well under a second: never '0 s'."""
     if not math.isfinite(seconds) or seconds < 0:
         return "unknown"
+    if seconds < 0.05:
+        return "under 0.1 s"
+    if seconds < 9.95:
+        return f"{seconds:.1f} s"
     seconds = round(seconds)
     if seconds < 60:
         return f"{seconds} s"
@@ -42,6 +49,39 @@ def format_duration(seconds: float) -> str:
         return f"{minutes} min {seconds} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min"
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text, shortened with an ellipsis to the width it gets (the whole
+    text in the tooltip), so that a long value never adds lines: the summary keeps the same
+    height for every model and the tabs under it stay where they are."""
+
+    def __init__(self, object_name: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(40, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = QFontMetrics(self.font())
+        self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                        max(40, self.width())))
 
 
 class PerClassTable(QTableWidget):
@@ -85,6 +125,15 @@ class PerClassTable(QTableWidget):
             self.setItem(index, column, item)
 
 
+def _count(value: object) -> int | None:
+    """A whole number from the report, or None (missing, NaN, infinite, negative)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not math.isfinite(value) or value < 0:
+        return None
+    return int(value)
+
+
 def _fraction(value: object) -> str:
     try:
         return f"{float(value):.3f}"  # type: ignore[arg-type]
@@ -116,9 +165,11 @@ class TrainingPanel(QWidget):
         ):
             label = QLabel(title)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-            value = QLabel(objectName=f"summary_{key}")
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value = ElidedLabel(f"summary_{key}")
+            if key == "accuracy":
+                bold = value.font()
+                bold.setBold(True)
+                value.setFont(bold)
             summary.addWidget(label, row, 0)
             summary.addWidget(value, row, 1)
             self._summary_values[key] = value
@@ -182,7 +233,8 @@ class TrainingPanel(QWidget):
         return self._message.text() if self._stack.currentIndex() == 1 else None
 
     def summary_text(self, key: str) -> str:
-        return self._summary_values[key].text()
+        """A summary line in full (on screen it may be shortened to fit)."""
+        return self._summary_values[key].full_text()
 
     def show_message(self, text: str) -> None:
         self._metrics = None
@@ -201,7 +253,7 @@ class TrainingPanel(QWidget):
             return
         try:
             self._show_metrics(info, metrics)
-        except (TypeError, ValueError, KeyError, AttributeError) as error:
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as error:
             self.show_message(f"The training report of {info.model_id} is damaged "
                               f"({type(error).__name__}: {error}).")
             return
@@ -213,10 +265,12 @@ class TrainingPanel(QWidget):
         accuracy = float(metrics["test_accuracy"])
         test_size = metrics.get("test_size")
         on = f" on {int(test_size):,} test images" if isinstance(test_size, int) else ""
-        self._summary_values["accuracy"].setText(f"<b>{accuracy * 100:.2f} %</b>{on}")
-        params = metrics.get("params", info.params)
-        self._summary_values["params"].setText(f"{int(params):,} trainable weights")
-        self._summary_values["architecture"].setText(info.summary or info.architecture)
+        shown = f"{accuracy * 100:.2f} %" if 0 <= accuracy <= 1 else "unknown"
+        self._summary_values["accuracy"].set_full_text(f"{shown}{on}")
+        params = _count(metrics.get("params", info.params))
+        self._summary_values["params"].set_full_text(
+            f"{params:,} trainable weights" if params is not None else "unknown")
+        self._summary_values["architecture"].set_full_text(info.summary or info.architecture)
         history = [row for row in metrics["history"] if isinstance(row, dict)]
         best = metrics.get("best_epoch")
         seconds = float(metrics.get("train_seconds", math.nan))
@@ -226,7 +280,7 @@ class TrainingPanel(QWidget):
         parts.append(f"in {format_duration(seconds)}")
         if metrics.get("device"):
             parts.append(f"on {metrics['device']}")
-        self._summary_values["training"].setText(" ".join(parts))
+        self._summary_values["training"].set_full_text(" ".join(parts))
         self.curves.set_history(history, best if isinstance(best, int) else None)
         self.curves_hint.setText(curves_explanation(metrics.get("config") or {}))
         self.confusion.set_matrix(classes, metrics["confusion_matrix"])
