@@ -26,7 +26,7 @@ from desktop.bounded_io import (
 MODEL_FILE = "model.onnx"
 METRICS_FILE = "metrics.json"
 # Bounds on what is read from a model folder (the shipped files are 2 MB and 10 kB).
-MAX_MODEL_BYTES = 256 << 20
+MAX_MODEL_BYTES = 64 << 20
 MAX_METRICS_BYTES = 8 << 20
 MAX_METADATA_BYTES = 1 << 20  # one metadata value
 USER_KEY_PREFIX = "user:"  # keys of the user's own models: "user:mnist-cnn"

@@ -141,6 +141,11 @@ class DrawingCanvas(QWidget):
         painter.end()
         return image
 
+    @property
+    def placeholder(self) -> tuple[str, str]:
+        """The invitation's title and hint."""
+        return self._placeholder
+
     def set_placeholder(self, title: str, hint: str) -> None:
         """The invitation shown on the empty paper."""
         self._placeholder = (title, hint)
