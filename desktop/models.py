@@ -142,6 +142,10 @@ def discover(models_dir: Path, user: bool = False) -> list[ModelEntry]:
             entries.append(ModelEntry(folder.name, folder, None,
                                       f"{folder} cannot be read: {describe_os_error(exc)}.",
                                       user))
+        except Exception as exc:  # noqa: BLE001 - the last guard: one folder, one entry
+            entries.append(ModelEntry(folder.name, folder, None,
+                                      f"{folder} cannot be used ({type(exc).__name__}: "
+                                      f"{_first_line(exc)}).", user))
     return sorted(entries, key=_entry_order)
 
 
@@ -158,7 +162,7 @@ def describe_run(directory: Path) -> str:
     lr 0.003'; '' when the report does not say."""
     try:
         metrics = load_metrics(directory)
-    except ModelError:
+    except (ModelError, TypeError, ValueError, KeyError):  # a damaged report says nothing
         return ""
     config = metrics.get("config")
     config = config if isinstance(config, dict) else {}

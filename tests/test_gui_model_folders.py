@@ -101,6 +101,17 @@ def test_non_finite_numbers_in_a_report_show_as_unknown(qtbot, tmp_path):
     assert "in unknown" in panel.summary_text("training")
 
 
+def test_a_report_of_odd_shape_is_called_damaged(qtbot, tmp_path):
+    folder = tmp_path / "models"
+    shutil.copytree(MODELS_DIR, folder)
+    set_metrics_text(folder / "mnist-cnn", metrics_with(folder / "mnist-cnn", classes=5))
+    window = open_window(qtbot, tmp_path, folder)
+    use_model(qtbot, window, "mnist-cnn")
+    assert "damaged" in window.training_panel.message
+    draw(window, DIGITS["7"])
+    assert window.prediction_panel.prediction.label == "7"
+
+
 # --- the user's own models -------------------------------------------------------------------
 
 

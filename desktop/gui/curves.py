@@ -235,7 +235,7 @@ class TrainingCurves(HoverTooltips):
             width = metrics.horizontalAdvance(label)
             label_x = top_point.x() + 4
             if label_x + width > plot.right():
-                label_x = top_point.x() - 4 - width
+                label_x = max(plot.left() + 2, top_point.x() - 4 - width)  # not on the axis
             label_y = plot.bottom() - metrics.height() - 2 if chart.percent else plot.top()
             painter.drawText(QRectF(label_x, label_y, width + 2, metrics.height()),
                              int(Qt.AlignmentFlag.AlignVCenter), label)

@@ -251,6 +251,10 @@ class TrainingPanel(QWidget):
         except models.ModelError as error:
             self.show_message(f"No training report for {info.model_id}.\n\n{error}")
             return
+        except (TypeError, ValueError, KeyError, AttributeError) as error:  # odd shapes
+            self.show_message(f"The training report of {info.model_id} is damaged "
+                              f"({type(error).__name__}: {error}).")
+            return
         try:
             self._show_metrics(info, metrics)
         except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as error:
@@ -274,7 +278,7 @@ class TrainingPanel(QWidget):
         history = [row for row in metrics["history"] if isinstance(row, dict)]
         best = metrics.get("best_epoch")
         seconds = float(metrics.get("train_seconds", math.nan))
-        parts = [f"{len(history)} epochs"]
+        parts = [f"{len(history)} epoch{'' if len(history) == 1 else 's'}"]
         if isinstance(best, int):
             parts[0] += f" (best: epoch {best})"
         parts.append(f"in {format_duration(seconds)}")
