@@ -71,7 +71,8 @@ def pick(window: MainWindow, dataset: str, prefer: str = "cnn") -> bool:
 
 
 def wait_ready(app: QApplication, window: MainWindow) -> None:
-    settle(app, 0.2, until=lambda: window.controller.classifier() is not None)
+    settle(app, 0.2, until=lambda: window.controller.classifier() is not None
+           and not window.training_panel.loading)
 
 
 def draw(app: QApplication, window: MainWindow, digit: str) -> None:

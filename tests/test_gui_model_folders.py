@@ -19,7 +19,14 @@ from bad_models import (
     with_metadata,
     world_readable_models,
 )
-from gui_support import MODELS_DIR, draw, open_window, settings_file, use_model
+from gui_support import (
+    MODELS_DIR,
+    draw,
+    open_window,
+    settings_file,
+    use_model,
+    wait_ready,
+)
 from PySide6.QtCore import Qt
 
 from desktop import models, paths
@@ -112,6 +119,16 @@ def test_a_report_of_odd_shape_is_called_damaged(qtbot, tmp_path):
     assert window.prediction_panel.prediction.label == "7"
 
 
+def test_the_report_is_read_off_the_ui_thread_and_the_last_choice_wins(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path)
+    panel = window.training_panel
+    for model_id in ("mnist-dense", "fashion-cnn", "mnist-cnn"):  # quicker than the reads
+        assert window.select_model(model_id)
+        assert panel.loading  # not read in the slot: the window never waits for the disk
+    qtbot.waitUntil(lambda: not panel.loading)
+    assert panel.message is None and panel.metrics["model_id"] == "mnist-cnn"
+
+
 # --- the user's own models -------------------------------------------------------------------
 
 
@@ -168,6 +185,7 @@ def test_user_models_are_listed_beside_the_shipped_ones(qtbot, tmp_path, monkeyp
     assert button.text() == "Your CNN" and button.isVisible()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: controller.current.key == "user:mnist-cnn")
+    wait_ready(qtbot, window)
     assert window.training_panel.summary_text("accuracy").startswith("98.11 %")
     assert "(yours)" in window.model_label.text()
     draw(window, DIGITS["4"])

@@ -2,14 +2,18 @@
 
 A summary (test accuracy, parameters, architecture, epochs, training time) above three pages:
 loss/accuracy curves, the confusion matrix, and per-class precision / recall / F1 / support.
+
+The report is read on a pool thread: it comes from the model folder, which may sit on a slow
+or hung disk, and the window must stay responsive meanwhile.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +34,32 @@ from PySide6.QtWidgets import (
 from desktop import models
 from desktop.gui.confusion import ConfusionMatrixView
 from desktop.gui.curves import TrainingCurves
+from desktop.gui.workers import TaskRunner
+
+# The "Reading..." note appears only when the report takes longer than this: no flicker.
+READING_NOTE_AFTER_MS = 150
+
+
+@dataclass(frozen=True)
+class _Report:
+    """What a pool thread read for one request: the metrics, or the message to show."""
+
+    request: int
+    info: models.ModelInfo
+    metrics: dict | None
+    message: str | None
+
+
+def _read_report(request: int, info: models.ModelInfo, directory: Path) -> _Report:
+    """Runs on a pool thread: load_metrics, every failure turned into a message."""
+    try:
+        return _Report(request, info, models.load_metrics(directory), None)
+    except models.ModelError as error:
+        return _Report(request, info, None, f"No training report for {info.model_id}.\n\n"
+                                            f"{error}")
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
+        return _Report(request, info, None, f"The training report of {info.model_id} is "
+                                            f"damaged ({type(error).__name__}: {error}).")
 
 
 def format_duration(seconds: float) -> str:
@@ -221,6 +251,12 @@ class TrainingPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._stack)
         self._metrics: dict | None = None
+        self._tasks = TaskRunner(self)
+        self._request = 0  # the latest show_model call; older reports are dropped
+        self._loading = False
+        self._reading_note = QTimer(self, singleShot=True, interval=READING_NOTE_AFTER_MS)
+        self._reading_note.timeout.connect(self._show_reading_note)
+        self._reading_text = ""
         self.show_message("No model selected.")
 
     @property
@@ -236,29 +272,58 @@ class TrainingPanel(QWidget):
         """A summary line in full (on screen it may be shortened to fit)."""
         return self._summary_values[key].full_text()
 
+    @property
+    def loading(self) -> bool:
+        """True while a report is being read."""
+        return self._loading
+
     def show_message(self, text: str) -> None:
+        self._request += 1  # a report still being read must not replace this
+        self._loading = False
+        self._reading_note.stop()
+        self._put_message(text)
+
+    def _put_message(self, text: str) -> None:
         self._metrics = None
         self._message.setText(text)
         self._stack.setCurrentIndex(1)
 
     def show_model(self, info: models.ModelInfo | None, directory: Path | None) -> None:
-        """Load and show the training report of a model folder."""
+        """Read the training report of a model folder on a pool thread, then show it."""
         if info is None or directory is None:
             self.show_message("No model selected.")
             return
-        try:
-            metrics = models.load_metrics(directory)
-        except models.ModelError as error:
-            self.show_message(f"No training report for {info.model_id}.\n\n{error}")
+        self._request += 1
+        self._loading = True
+        self._reading_text = f"Reading the training report of {info.model_id}…"
+        self._reading_note.start()
+        self._tasks.start(_read_report, self._request, info, Path(directory),
+                          on_success=self._on_report, on_failure=self._on_report_failed)
+
+    def _show_reading_note(self) -> None:
+        if self._loading:
+            self._put_message(self._reading_text)
+
+    def _on_report_failed(self, error: Exception) -> None:  # pragma: no cover - defensive
+        # _read_report turns every expected failure into a message.
+        self._loading = False
+        self._reading_note.stop()
+        self._put_message(f"The training report could not be read ({error}).")
+
+    def _on_report(self, report: _Report) -> None:
+        if report.request != self._request:
+            return  # another model was chosen meanwhile
+        self._loading = False
+        self._reading_note.stop()
+        info = report.info
+        if report.metrics is None:
+            self._put_message(report.message or "No training report.")
             return
-        except (TypeError, ValueError, KeyError, AttributeError) as error:  # odd shapes
-            self.show_message(f"The training report of {info.model_id} is damaged "
-                              f"({type(error).__name__}: {error}).")
-            return
+        metrics = report.metrics
         try:
             self._show_metrics(info, metrics)
         except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as error:
-            self.show_message(f"The training report of {info.model_id} is damaged "
+            self._put_message(f"The training report of {info.model_id} is damaged "
                               f"({type(error).__name__}: {error}).")
             return
         self._metrics = metrics
