@@ -265,9 +265,9 @@ class MainWindow(WindowActionsMixin, QMainWindow):
     def _mark_gallery_mistakes(self) -> None:
         """Let the current model answer every sample (one batch, a few milliseconds) so the
         gallery can mark those it gets wrong. Waits for the model's session if needed."""
-        classifier = self.controller.classifier()
-        pictures = self.gallery.pictures()
-        if classifier is None or not pictures:
+        pictures = self.gallery.pictures()  # none before the window shows: no early session
+        classifier = self.controller.classifier() if pictures else None
+        if classifier is None:
             self.gallery.set_predictions({})
             return
         try:
