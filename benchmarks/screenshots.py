@@ -1,6 +1,8 @@
 """Screenshots of Digit Lens in typical states, for the README and for reviewing the look.
 
     python benchmarks/screenshots.py OUTDIR [--models-dir DIR] [--readme PATH]
+    python benchmarks/screenshots.py OUTDIR --sizes     # the window at 1280x800, 1024x700 and
+                                                        # its minimum size
 
 Runs the real window with real models. Use a real display, or Xvfb:
     Xvfb :99 -screen 0 1400x900x24 &  DISPLAY=:99 QT_QPA_PLATFORM=xcb python benchmarks/...
@@ -35,6 +37,9 @@ from desktop.gui.scripted_input import (  # noqa: E402
 from desktop.gui.style import dark_palette  # noqa: E402
 
 WINDOW_SIZE = (1240, 780)
+REVIEW_SIZES = ((1280, 800), (1024, 700), None)  # None: the window's minimum size
+LONG_ERROR = ("/home/someone/Pictures/holidays 2026/scans/page-0001.png is not a picture in a "
+              "format this app reads (bmp, gif, jpeg, png, svg, webp)")
 
 
 def settle(app: QApplication, seconds: float = 0.25,
@@ -71,7 +76,8 @@ def pick(window: MainWindow, dataset: str, prefer: str = "cnn") -> bool:
 
 
 def wait_ready(app: QApplication, window: MainWindow) -> None:
-    settle(app, 0.2, until=lambda: window.controller.classifier() is not None)
+    settle(app, 0.2, until=lambda: window.controller.classifier() is not None
+           and not window.training_panel.loading)
 
 
 def draw(app: QApplication, window: MainWindow, digit: str) -> None:
@@ -111,16 +117,73 @@ def save_readme_copy(source: Path, target: Path, max_bytes: int = 150_000) -> No
     print(f"{target}  {scaled.width()}x{scaled.height()}  {target.stat().st_size} bytes")
 
 
+def sized_shots(app: QApplication, outdir: Path, models_dir: Path | None) -> None:
+    """The window at each review size in the states testers looked at: the clothing prompt
+    with the gallery's marked mistakes, a sure and an unsure digit, the training tab, a long
+    error in the status bar, and the user's own models (when $DIGIT_LENS_USER_MODELS or the
+    per-user folder holds any) in the Model menu and the training tab."""
+    for size in REVIEW_SIZES:
+        window = new_window(app, models_dir)
+        if size is None:
+            size = (window.minimumWidth(), window.minimumHeight())
+        window.resize(*size)
+        settle(app, 0.3)
+        tag = f"{size[0]}x{size[1]}"
+        if pick(window, "fashion", "dense"):
+            wait_ready(app, window)
+            settle(app, 0.3)
+            save(window, outdir, f"{tag}-1-clothing-prompt")
+        pick(window, "mnist")
+        wait_ready(app, window)
+        draw(app, window, "2")
+        save(window, outdir, f"{tag}-2-digit")
+        window.canvas.clear()
+        draw_shape(window.canvas, NOT_DIGITS["smile"])
+        QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))
+        settle(app, 0.2)
+        save(window, outdir, f"{tag}-3-unsure")
+        window.results_tabs.setCurrentWidget(window.training_panel)
+        settle(app, 0.2)
+        save(window, outdir, f"{tag}-4-training")
+        window.results_tabs.setCurrentWidget(window.prediction_panel)
+        window.random_sample_action.trigger()
+        settle(app, 0.4)
+        window.show_error("The picture cannot be opened", LONG_ERROR)
+        if window._error_box is not None:
+            window._error_box.hide()
+        settle(app, 0.2)
+        save(window, outdir, f"{tag}-5-random-sample-long-error")
+        mine = [e for e in window.controller.usable_entries() if e.user]
+        if mine:
+            window.select_model(mine[0].key)
+            wait_ready(app, window)
+            window.results_tabs.setCurrentWidget(window.training_panel)
+            settle(app, 0.3)
+            save(window, outdir, f"{tag}-6-user-model-training")
+            window.results_tabs.setCurrentWidget(window.prediction_panel)
+            window.move(0, 0)
+            window.menuBar().setActiveAction(window.model_menu.menuAction())
+            settle(app, 0.4)
+            save(window, outdir, f"{tag}-7-model-menu", whole_screen=True)
+            window.model_menu.hide()
+        window.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--models-dir", type=Path, default=None)
     parser.add_argument("--readme", type=Path, default=None,
                         help="also write the drawn-digit shot here (e.g. resources/screenshot.png)")
+    parser.add_argument("--sizes", action="store_true",
+                        help="only the review shots at 1280x800, 1024x700 and the minimum size")
     args = parser.parse_args(argv)
     args.outdir.mkdir(parents=True, exist_ok=True)
     app = create_application()
     app.setStyle("Fusion")
+    if args.sizes:
+        sized_shots(app, args.outdir, args.models_dir)
+        return 0
     light = QApplication.palette()
 
     window = new_window(app, args.models_dir)

@@ -28,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Say which digit or piece of clothing each picture shows.")
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="picture files (PNG, JPEG...)")
     parser.add_argument("--model", metavar="ID",
-                        help=f"model to use (default: {DEFAULT_MODEL}, or the first available)")
+                        help=f"model to use (default: {DEFAULT_MODEL}, or the first available); "
+                             "your own retrained models are user:ID")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON array with every class probability")
     parser.add_argument("--number", action="store_true",
@@ -41,15 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
 def choose_model(entries: list[models.ModelEntry], wanted: str | None) -> models.ModelEntry:
     """The entry to use; SystemExit(2) with a one-line message when `wanted` is not usable."""
     available = [entry for entry in entries if entry.available]
-    names = ", ".join(entry.model_id for entry in available) or "none"
+    names = ", ".join(entry.key for entry in available) or "none"
     if wanted is None:
-        preferred = [entry for entry in available if entry.model_id == DEFAULT_MODEL]
+        preferred = [entry for entry in available if entry.key == DEFAULT_MODEL]
         if preferred or available:
             return (preferred or available)[0]
-        reasons = "; ".join(f"{entry.model_id}: {entry.error}" for entry in entries)
+        reasons = "; ".join(f"{entry.key}: {entry.error}" for entry in entries)
         _fail(f"no usable model{': ' + reasons if reasons else ' found'}", status=1)
     for entry in entries:
-        if entry.model_id == wanted:
+        if entry.key == wanted:
             if entry.available:
                 return entry
             _fail(f"model {wanted!r} cannot be used: {entry.error} (available: {names})")
@@ -122,7 +123,9 @@ def report_numbers(results: list[dict], as_json: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    entries = models.discover(args.models_dir or paths.models_dir())
+    # The user's own models too, as "user:<id>" (a shipped id means the shipped model).
+    entries = models.discover_all(args.models_dir or paths.models_dir(),
+                                  paths.user_models_dir())
     entry = choose_model(entries, args.model)
     if args.number and not numbers.reads_digits(entry.info):
         _fail(f"--number needs a digit model; {entry.model_id} classifies "

@@ -6,17 +6,30 @@ the model file's metadata, so a retrained model with other classes needs no code
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 
 from desktop import preprocess
+from desktop.bounded_io import (
+    JSONLimitError,
+    describe_os_error,
+    read_file_bounded,
+    read_json_bounded,
+)
 
 MODEL_FILE = "model.onnx"
 METRICS_FILE = "metrics.json"
+# Bounds on what is read from a model folder (the shipped files are 2 MB and 10 kB).
+MAX_MODEL_BYTES = 64 << 20
+MAX_METRICS_BYTES = 8 << 20
+MAX_METADATA_BYTES = 1 << 20  # one metadata value
+USER_KEY_PREFIX = "user:"  # keys of the user's own models: "user:mnist-cnn"
 METADATA_FORMAT = "1"
 # The graph's optional second output: per picture, the probability that it is none of the classes.
 OUTLIER_OUTPUT = "outlier"
@@ -60,14 +73,31 @@ class ModelInfo:
 class ModelEntry:
     """One folder of the models directory: usable (info) or not (error says why)."""
 
-    model_id: str
+    model_id: str  # the folder's name
     directory: Path
     info: ModelInfo | None
     error: str | None
+    # The user's own (retrained) model, from desktop.paths.user_models_dir(); `run` says how
+    # it was trained: "trained 2026-11-21, 3 epochs, lr 0.003".
+    user: bool = False
+    run: str = ""
 
     @property
     def available(self) -> bool:
         return self.info is not None
+
+    @property
+    def key(self) -> str:
+        """Unique among shipped and user models: a user's "mnist-cnn" must not hide the
+        shipped one. Shipped models keep their plain id."""
+        return USER_KEY_PREFIX + self.model_id if self.user else self.model_id
+
+    @property
+    def display_name(self) -> str:
+        """'mnist-cnn', or 'mnist-cnn (yours, trained 2026-11-21, 3 epochs, lr 0.003)'."""
+        if not self.user:
+            return self.model_id
+        return f"{self.model_id} (yours{', ' + self.run if self.run else ''})"
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: compare by identity, never element-wise
@@ -87,27 +117,71 @@ class Prediction:
         return self.confidence < UNSURE_BELOW
 
 
-def discover(models_dir: Path) -> list[ModelEntry]:
+def discover(models_dir: Path, user: bool = False) -> list[ModelEntry]:
     """Every subfolder of models_dir as an entry, broken ones with the reason; Digits before
-    Clothing, dense before cnn."""
+    Clothing, dense before cnn. `user`: the folder holds the user's own models.
+
+    One bad folder (unreadable, damaged, a trap like a named pipe) gets an entry with its
+    reason and never keeps the others from being listed.
+    """
     try:
-        folders = [p for p in Path(models_dir).iterdir()
-                   if p.is_dir() and not p.name.startswith((".", "_"))]
+        folders = [p for p in Path(models_dir).iterdir() if not p.name.startswith((".", "_"))]
     except OSError:
         return []
     entries = []
     for folder in folders:
         try:
-            entries.append(ModelEntry(folder.name, folder, read_info(folder / MODEL_FILE), None))
+            if not folder.is_dir():
+                continue
+            info = read_info(folder / MODEL_FILE)
+            entries.append(ModelEntry(folder.name, folder, info, None, user,
+                                      describe_run(folder) if user else ""))
         except ModelError as exc:
-            entries.append(ModelEntry(folder.name, folder, None, str(exc)))
+            entries.append(ModelEntry(folder.name, folder, None, str(exc), user))
+        except OSError as exc:
+            entries.append(ModelEntry(folder.name, folder, None,
+                                      f"{folder} cannot be read: {describe_os_error(exc)}.",
+                                      user))
+        except Exception as exc:  # noqa: BLE001 - the last guard: one folder, one entry
+            entries.append(ModelEntry(folder.name, folder, None,
+                                      f"{folder} cannot be used ({type(exc).__name__}: "
+                                      f"{_first_line(exc)}).", user))
     return sorted(entries, key=_entry_order)
+
+
+def discover_all(models_dir: Path, user_models_dir: Path | None) -> list[ModelEntry]:
+    """The shipped (or --models-dir) models and, beside them, the user's own models."""
+    entries = discover(models_dir)
+    if user_models_dir is not None and Path(user_models_dir) != Path(models_dir):
+        entries += discover(user_models_dir, user=True)
+    return sorted(entries, key=_entry_order)
+
+
+def describe_run(directory: Path) -> str:
+    """How a model was trained, from its training report: 'trained 2026-11-21, 3 epochs,
+    lr 0.003'; '' when the report does not say."""
+    try:
+        metrics = load_metrics(directory)
+    except (ModelError, TypeError, ValueError, KeyError):  # a damaged report says nothing
+        return ""
+    config = metrics.get("config")
+    config = config if isinstance(config, dict) else {}
+    parts = []
+    trained_at = metrics.get("trained_at")
+    if isinstance(trained_at, str):
+        with contextlib.suppress(ValueError):
+            parts.append(f"trained {datetime.fromisoformat(trained_at).date().isoformat()}")
+    epochs = config.get("epochs")
+    if isinstance(epochs, int) and not isinstance(epochs, bool):
+        parts.append(f"{epochs} epoch{'s' if epochs != 1 else ''}")
+    rate = config.get("lr")
+    if isinstance(rate, (int, float)) and not isinstance(rate, bool):
+        parts.append(f"lr {rate:g}")
+    return ", ".join(parts)
 
 
 def read_info(path: Path) -> ModelInfo:
     """Check that a model file follows the model contract and read its metadata."""
-    if not path.is_file():
-        raise ModelError(f"{path.name} is missing in {path.parent}.")
     options = ort.SessionOptions()
     # Only reading: a bare, unoptimised session loads in a few milliseconds.
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
@@ -122,16 +196,17 @@ def read_info(path: Path) -> ModelInfo:
         raise ModelError(f"{path} uses metadata format {metadata['format']!r}; this version of "
                          f"the app reads format {METADATA_FORMAT}.")
     try:
-        classes = json.loads(metadata["classes"])
-        size = json.loads(metadata["input_size"])
-        norm = json.loads(metadata["normalization"])
-        recipe = preprocess.validate_recipe(json.loads(metadata["preprocessing"]))
+        classes = _metadata_json(metadata["classes"])
+        size = _metadata_json(metadata["input_size"])
+        norm = _metadata_json(metadata["normalization"])
+        recipe = preprocess.validate_recipe(_metadata_json(metadata["preprocessing"]))
         mean, std = float(norm["mean"]), float(norm["std"])
         params = int(metadata.get("params", 0))
         accuracy = float(metadata.get("test_accuracy", "nan"))
         reject_threshold = _reject_threshold(metadata)
-        temperature = float(json.loads(metadata.get("calibration", "{}")).get("temperature", 1))
-    except (ValueError, TypeError, KeyError) as exc:
+        temperature = float(_metadata_json(metadata.get("calibration", "{}"))
+                            .get("temperature", 1))
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
         raise ModelError(f"{path} has unreadable metadata: {exc}.") from None
     if not (isinstance(classes, list) and len(classes) >= 2
             and all(isinstance(name, str) for name in classes)):
@@ -156,12 +231,17 @@ def _reject_threshold(metadata: dict[str, str]) -> float | None:
     Raises ValueError/TypeError/KeyError on malformed metadata."""
     if "rejection" not in metadata:
         return None
-    rejection = json.loads(metadata["rejection"])
+    rejection = _metadata_json(metadata["rejection"])
     threshold = float(rejection["threshold"])
     if rejection.get("output") != OUTLIER_OUTPUT or not 0.0 <= threshold <= 1.0:
         raise ValueError(f"rejection {rejection!r} is not a threshold in 0..1 on the "
                          f"{OUTLIER_OUTPUT!r} output")
     return threshold
+
+
+def _metadata_json(value: str) -> object:
+    """One JSON value of the ONNX metadata, bounded in size and depth (ValueError if not)."""
+    return read_json_bounded(value, MAX_METADATA_BYTES)
 
 
 class Classifier:
@@ -224,14 +304,19 @@ def load_metrics(directory: Path) -> dict:
     """The training report (metrics.json) of a model folder."""
     path = Path(directory) / METRICS_FILE
     try:
-        metrics = json.loads(path.read_text(encoding="utf-8"))
+        metrics = read_json_bounded(read_file_bounded(path, MAX_METRICS_BYTES),
+                                    MAX_METRICS_BYTES)
     except FileNotFoundError:
         raise ModelError(f"No training report: {path} is missing.") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ModelError(f"Cannot read {path}: {describe_os_error(exc)}.") from None
+    except UnicodeDecodeError as exc:
         raise ModelError(f"Cannot read {path}: {exc}.") from None
     except json.JSONDecodeError as exc:
         raise ModelError(f"{path} is damaged (not valid JSON: {exc.msg}, line {exc.lineno}).") \
             from None
+    except JSONLimitError as exc:
+        raise ModelError(f"{path} cannot be used: it is {exc}.") from None
     if not isinstance(metrics, dict):
         raise ModelError(f"{path} is not a training report (expected a JSON object).")
     missing = [key for key in _REQUIRED_METRICS if key not in metrics]
@@ -246,9 +331,17 @@ def load_metrics(directory: Path) -> dict:
 
 
 def _open_session(path: Path, options: ort.SessionOptions) -> ort.InferenceSession:
+    """A session on the bytes of `path`, read with a size bound and never from a pipe or a
+    device (ONNX Runtime would wait or read without end)."""
     options.log_severity_level = 3  # errors are reported through ModelError, not the console
     try:
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        model_bytes = read_file_bounded(path, MAX_MODEL_BYTES)
+    except FileNotFoundError:
+        raise ModelError(f"{path.name} is missing in {path.parent}.") from None
+    except OSError as exc:
+        raise ModelError(f"{path} cannot be read: {describe_os_error(exc)}.") from None
+    try:
+        return ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises several unrelated exception types
         raise ModelError(f"{path} is not a valid ONNX model ({_first_line(exc)}).") from None
 
@@ -285,7 +378,7 @@ def _entry_order(entry: ModelEntry) -> tuple:
         return order.index(value) if value in order else len(order)
 
     return (rank(dataset, _DATASET_ORDER), rank(architecture, _ARCHITECTURE_ORDER),
-            entry.model_id)
+            entry.user, entry.model_id)
 
 
 def _first_line(exc: Exception) -> str:

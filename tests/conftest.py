@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests and CI read the datasets from the shared copy beside the repository; nothing downloads.
 os.environ.setdefault("DIGIT_LENS_DATA", str(ROOT.parent / "shared" / "datasets"))
+# The app lists the user's own retrained models too: tests see an empty folder of their own,
+# never the real ~/.local/share/digit-lens/models (tests that need user models make one).
+os.environ["DIGIT_LENS_USER_MODELS"] = tempfile.mkdtemp(prefix="digit-lens-test-user-models-")
 
 MODELS_DIR = ROOT / "resources" / "models"
 SAMPLES_DIR = ROOT / "resources" / "samples"

@@ -59,8 +59,10 @@ def open_window(qtbot: QtBot, folder: Path, models_dir: Path | None = MODELS_DIR
 
 
 def wait_ready(qtbot: QtBot, window: MainWindow) -> None:
-    """Until the current model's ONNX session exists (it is created on a pool thread)."""
+    """Until the current model's ONNX session exists and its training report is read (both
+    happen on pool threads)."""
     qtbot.waitUntil(lambda: window.controller.classifier() is not None, timeout=15000)
+    qtbot.waitUntil(lambda: not window.training_panel.loading, timeout=15000)
 
 
 def use_model(qtbot: QtBot, window: MainWindow, model_id: str) -> None:

@@ -109,10 +109,16 @@ def test_pasting_a_file_url(qtbot, window):
     assert window.prediction_panel.prediction.index == true_class(path)
 
 
-def test_pasting_text_gives_a_message(qtbot, window):
-    QGuiApplication.clipboard().setText("hello")
+@pytest.mark.parametrize("content", ["text", "empty"])
+def test_pasting_no_picture_says_so_without_a_dialog(qtbot, window, content):
+    if content == "text":
+        QGuiApplication.clipboard().setText("hello")
+    else:
+        QGuiApplication.clipboard().clear()
     window.paste_action.trigger()
-    assert window.last_error == "The clipboard holds no picture."
+    assert "the clipboard holds no picture" in window.statusBar().currentMessage()
+    assert window.last_error is None  # nothing went wrong: no error box pops up
+    assert window._error_box is None or not window._error_box.isVisible()
     assert window.canvas.is_blank
 
 

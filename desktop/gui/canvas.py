@@ -14,6 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetricsF,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -42,6 +43,7 @@ MIN_BRUSH = 4
 MAX_BRUSH = 64
 DEFAULT_BRUSH = 30
 PLACEHOLDER_INK = QColor(150, 150, 150)  # on the always-white paper
+PLACEHOLDER_MARGIN = 12  # pixels between the invitation and the sheet's edges
 UNDO_LIMIT = 200  # steps; a step holding a big loaded picture costs a few MB
 
 
@@ -138,6 +140,11 @@ class DrawingCanvas(QWidget):
         paint_strokes(painter, [live])
         painter.end()
         return image
+
+    @property
+    def placeholder(self) -> tuple[str, str]:
+        """The invitation's title and hint."""
+        return self._placeholder
 
     def set_placeholder(self, title: str, hint: str) -> None:
         """The invitation shown on the empty paper."""
@@ -335,13 +342,13 @@ class DrawingCanvas(QWidget):
         title, hint = self._placeholder
         painter.save()
         painter.setPen(PLACEHOLDER_INK)
-        font = QFont(self.font())
-        font.setPointSizeF(max(11.0, paper.height() / 18))
+        font = placeholder_title_font(self.font(), title, paper)
         painter.setFont(font)
         title_rect = QRectF(paper.left(), paper.top(), paper.width(), paper.height() / 2)
         painter.drawText(
-            title_rect.adjusted(8, 0, -8, 0),
-            int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom),
+            title_rect.adjusted(PLACEHOLDER_MARGIN, 0, -PLACEHOLDER_MARGIN, 0),
+            int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
+                | Qt.TextFlag.TextWordWrap),
             title,
         )
         font.setPointSizeF(max(8.5, paper.height() / 46))
@@ -371,6 +378,19 @@ class DrawingCanvas(QWidget):
             painter.setPen(pen)
             painter.drawEllipse(self._hover, radius + grow, radius + grow)
         painter.restore()
+
+
+def placeholder_title_font(base: QFont, title: str, paper: QRectF) -> QFont:
+    """The invitation's font: large on a large sheet, but never wider than the sheet
+    ("Draw a piece of clothing here" was cut at both ends); it wraps only below 11 pt."""
+    font = QFont(base)
+    size = max(11.0, paper.height() / 18)
+    room = paper.width() - 2 * PLACEHOLDER_MARGIN
+    while True:
+        font.setPointSizeF(size)
+        if size <= 11.0 or QFontMetricsF(font).horizontalAdvance(title) <= room:
+            return font
+        size = max(11.0, size * 0.92)
 
 
 def _adds_one_stroke(before: Document, after: Document) -> bool:

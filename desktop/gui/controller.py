@@ -1,6 +1,9 @@
 """The thin layer between the widgets and the models: which models exist, which one is
 chosen, and one lazily created Classifier per model.
 
+Models are known by their entry key (models.ModelEntry.key): the shipped models by their id,
+the user's own retrained models by "user:<id>", so that both can be listed side by side.
+
 Creating an ONNX Runtime session takes a while, so sessions are created on a pool thread
 (the current model first, the others afterwards so switching is instant later). Classifying
 one picture takes about a millisecond and happens on the UI thread.
@@ -8,6 +11,7 @@ one picture takes about a millisecond and happens on the UI thread.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +20,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from desktop import models, numbers
+from desktop.bounded_io import describe_os_error
 from desktop.gui.workers import TaskRunner
 
 ARCHITECTURE_TITLES = {"cnn": "CNN", "dense": "Dense"}
@@ -39,12 +44,12 @@ class ClassifyResult:
 
 @dataclass(frozen=True)
 class _SessionOutcome:
-    model_id: str
+    key: str
     classifier: models.Classifier | None
     error: str | None
 
 
-def _create_classifier(info: models.ModelInfo) -> _SessionOutcome:
+def _create_classifier(key: str, info: models.ModelInfo) -> _SessionOutcome:
     """Runs on a pool thread. Classifies one small made-up picture (a bar) so that one-time
     costs of the first run (~10 ms) are not paid by the user's first stroke."""
     try:
@@ -52,11 +57,11 @@ def _create_classifier(info: models.ModelInfo) -> _SessionOutcome:
         warm_up = np.ones((40, 40), dtype=np.float32)
         warm_up[8:32, 18:22] = 0.0
         classifier.classify(warm_up)
-        return _SessionOutcome(info.model_id, classifier, None)
+        return _SessionOutcome(key, classifier, None)
     except models.ModelError as error:
-        return _SessionOutcome(info.model_id, None, str(error))
+        return _SessionOutcome(key, None, str(error))
     except Exception as error:  # onnxruntime raises its own types for broken graphs
-        return _SessionOutcome(info.model_id, None, f"The model could not be loaded: {error}")
+        return _SessionOutcome(key, None, f"The model could not be loaded: {error}")
 
 
 class ModelController(QObject):
@@ -64,12 +69,14 @@ class ModelController(QObject):
 
     modelsChanged = Signal()  # discovery finished or a model turned out unusable
     currentModelChanged = Signal()
-    classifierReady = Signal(str)  # model id
-    classifierFailed = Signal(str, str)  # model id, reason
+    classifierReady = Signal(str)  # model key
+    classifierFailed = Signal(str, str)  # model key, reason
 
-    def __init__(self, models_dir: Path, parent: QObject | None = None) -> None:
+    def __init__(self, models_dir: Path, parent: QObject | None = None,
+                 user_models_dir: Path | None = None) -> None:
         super().__init__(parent)
         self._models_dir = Path(models_dir)
+        self._user_models_dir = Path(user_models_dir) if user_models_dir else None
         self._entries: list[models.ModelEntry] = []
         self._current_id: str | None = None
         self._classifiers: dict[str, models.Classifier] = {}
@@ -83,13 +90,15 @@ class ModelController(QObject):
     def models_dir(self) -> Path:
         return self._models_dir
 
+    @property
+    def user_models_dir(self) -> Path | None:
+        return self._user_models_dir
+
     def discover(self) -> None:
-        """(Re)read the models folder. Reads metadata only, which is fast."""
-        try:
-            self._entries = list(models.discover(self._models_dir))
-        except (OSError, models.ModelError):
-            self._entries = []
-        known = {entry.model_id for entry in self._entries}
+        """(Re)read the models folders. Reads metadata only, which is fast; models.discover
+        reports a bad folder in its entry and never raises for it."""
+        self._entries = models.discover_all(self._models_dir, self._user_models_dir)
+        known = {entry.key for entry in self._entries}
         # Files may have been replaced (retrained, repaired): sessions are created afresh.
         self._classifiers = {}
         self._load_errors = {}
@@ -101,33 +110,38 @@ class ModelController(QObject):
     def entries(self) -> list[models.ModelEntry]:
         return list(self._entries)
 
-    def entry(self, model_id: str | None) -> models.ModelEntry | None:
-        return next((e for e in self._entries if e.model_id == model_id), None)
+    def entry(self, key: str | None) -> models.ModelEntry | None:
+        return next((e for e in self._entries if e.key == key), None)
 
-    def is_usable(self, model_id: str) -> bool:
-        entry = self.entry(model_id)
-        return entry is not None and entry.available and model_id not in self._load_errors
+    def is_usable(self, key: str) -> bool:
+        entry = self.entry(key)
+        return entry is not None and entry.available and key not in self._load_errors
 
-    def unusable_reason(self, model_id: str) -> str | None:
+    def unusable_reason(self, key: str) -> str | None:
         """Why a model cannot be used, or None when it can."""
-        entry = self.entry(model_id)
+        entry = self.entry(key)
         if entry is None:
-            return f"There is no model called {model_id!r} in {self._models_dir}."
+            return f"There is no model called {key!r} in {self._models_dir}."
         if not entry.available:
             return entry.error or "The model could not be read."
-        return self._load_errors.get(model_id)
+        return self._load_errors.get(key)
 
     def usable_entries(self) -> list[models.ModelEntry]:
-        return [e for e in self._entries if self.is_usable(e.model_id)]
+        return [e for e in self._entries if self.is_usable(e.key)]
 
     def no_models_reason(self) -> str:
         """A sentence for the window when not a single model can be used."""
-        if not self._models_dir.is_dir():
+        try:
+            os.listdir(self._models_dir)
+        except FileNotFoundError:
             return f"The models folder {self._models_dir} does not exist."
+        except OSError as error:
+            return (f"The models folder {self._models_dir} cannot be read: "
+                    f"{describe_os_error(error)}.")
         if not self._entries:
             return f"There are no models in {self._models_dir}."
         reasons = "; ".join(
-            f"{e.model_id}: {self.unusable_reason(e.model_id)}" for e in self._entries
+            f"{e.display_name}: {self.unusable_reason(e.key)}" for e in self._entries
         )
         return f"None of the models in {self._models_dir} can be used ({reasons})."
 
@@ -142,15 +156,15 @@ class ModelController(QObject):
         entry = self.current
         return entry.info if entry is not None else None
 
-    def select(self, model_id: str | None, prepare: bool = True) -> bool:
-        """Make `model_id` current (if usable) and, unless told not to yet, start creating
-        its session."""
-        if model_id is None or not self.is_usable(model_id):
+    def select(self, key: str | None, prepare: bool = True) -> bool:
+        """Make the model `key` current (if usable) and, unless told not to yet, start
+        creating its session."""
+        if key is None or not self.is_usable(key):
             return False
         if prepare:
-            self.prepare(model_id)
-        if model_id != self._current_id:
-            self._current_id = model_id
+            self.prepare(key)
+        if key != self._current_id:
+            self._current_id = key
             self.currentModelChanged.emit()
         return True
 
@@ -160,7 +174,7 @@ class ModelController(QObject):
             return True
         usable = self.usable_entries()
         if usable:
-            return self.select(usable[0].model_id, prepare)
+            return self.select(usable[0].key, prepare)
         if self._current_id is not None:
             self._current_id = None
             self.currentModelChanged.emit()
@@ -168,29 +182,30 @@ class ModelController(QObject):
 
     # --- classifiers --------------------------------------------------------------------------
 
-    def classifier(self, model_id: str | None = None) -> models.Classifier | None:
+    def classifier(self, key: str | None = None) -> models.Classifier | None:
         """The ready classifier of a model (default: current), or None while it is loading."""
-        model_id = model_id or self._current_id
-        if model_id is None:
+        key = key or self._current_id
+        if key is None:
             return None
-        found = self._classifiers.get(model_id)
+        found = self._classifiers.get(key)
         if found is None:
-            self.prepare(model_id)
+            self.prepare(key)
         return found
 
-    def is_loading(self, model_id: str | None = None) -> bool:
-        return (model_id or self._current_id) in self._loading
+    def is_loading(self, key: str | None = None) -> bool:
+        return (key or self._current_id) in self._loading
 
-    def prepare(self, model_id: str) -> None:
-        """Start creating the session of `model_id` on a pool thread (once)."""
-        if model_id in self._classifiers or model_id in self._loading:
+    def prepare(self, key: str) -> None:
+        """Start creating the session of model `key` on a pool thread (once)."""
+        if key in self._classifiers or key in self._loading:
             return
-        entry = self.entry(model_id)
-        if entry is None or entry.info is None or model_id in self._load_errors:
+        entry = self.entry(key)
+        if entry is None or entry.info is None or key in self._load_errors:
             return
-        self._loading.add(model_id)
+        self._loading.add(key)
         self._tasks.start(
             _create_classifier,
+            key,
             entry.info,
             on_success=self._on_session_created,
             on_failure=self._on_session_crashed,
@@ -199,7 +214,7 @@ class ModelController(QObject):
     def prepare_all(self) -> None:
         """Warm up every usable model so that switching later is instant."""
         for entry in self.usable_entries():
-            self.prepare(entry.model_id)
+            self.prepare(entry.key)
 
     def wait_for_sessions(self, msecs: int = 10000) -> bool:
         return self._tasks.wait(msecs)
@@ -227,13 +242,13 @@ class ModelController(QObject):
         return ClassifyResult(first, seconds, reading if len(reading.digits) > 1 else None)
 
     def _on_session_created(self, outcome: _SessionOutcome) -> None:
-        self._loading.discard(outcome.model_id)
+        self._loading.discard(outcome.key)
         if outcome.classifier is not None:
-            self._classifiers[outcome.model_id] = outcome.classifier
-            self.classifierReady.emit(outcome.model_id)
+            self._classifiers[outcome.key] = outcome.classifier
+            self.classifierReady.emit(outcome.key)
             return
-        self._load_errors[outcome.model_id] = outcome.error or "The model could not be loaded."
-        self.classifierFailed.emit(outcome.model_id, self._load_errors[outcome.model_id])
+        self._load_errors[outcome.key] = outcome.error or "The model could not be loaded."
+        self.classifierFailed.emit(outcome.key, self._load_errors[outcome.key])
         self.modelsChanged.emit()
 
     def _on_session_crashed(self, error: Exception) -> None:  # pragma: no cover - defensive

@@ -53,6 +53,9 @@ class Chart:
     percent: bool  # values are fractions shown as percentages
 
 
+MARKER_ROOM = 8  # pixels the curves may paint outside the plot area
+
+
 class TrainingCurves(HoverTooltips):
     """Loss and accuracy per epoch for training and validation data."""
 
@@ -65,6 +68,9 @@ class TrainingCurves(HoverTooltips):
         self._charts: list[Chart] = []
         self._best_epoch: int | None = None
         self._plot_areas: list[tuple[QRectF, Chart, float, float]] = []
+        # Per chart, as last painted: the circle around the kept epoch (pen included) and
+        # the area the curves may paint in.
+        self.best_markers: list[tuple[QRectF, QRectF]] = []
 
     @property
     def epochs(self) -> list[int]:
@@ -99,6 +105,7 @@ class TrainingCurves(HoverTooltips):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         self._plot_areas = []
+        self.best_markers = []
         if not self._epochs:
             painter.setPen(faint_text(self.palette()))
             painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter),
@@ -145,37 +152,46 @@ class TrainingCurves(HoverTooltips):
             return f"{value:g}"
 
         left = max(metrics.horizontalAdvance(y_label(t)) for t in ticks) + 10
-        title_height = QFontMetricsF(bold).height() + 8
+        line_height = QFontMetricsF(bold).height() + 2
+        title_height = line_height + 6
+        legend = [(s.label, valid_colour if s.validation else train_colour) for s in chart.series]
+        legend_width = sum(metrics.horizontalAdvance(label) + 36 for label, _ in legend)
+        # In a narrow chart the legend goes under the title instead of over it.
+        legend_top = rect.top()
+        if QFontMetricsF(bold).horizontalAdvance(chart.title) + 12 + legend_width > rect.width():
+            legend_top += line_height
+            title_height += line_height
         bottom = metrics.height() * 2 + 6
         plot = QRectF(rect.left() + left, rect.top() + title_height,
                       max(10.0, rect.width() - left - 8),
                       max(10.0, rect.height() - title_height - bottom))
         first_epoch, last_epoch = self._epochs[0], self._epochs[-1]
+        # A one-epoch run (a quick --limit try) sits in the middle, not on the left axis.
+        x_start = first_epoch if last_epoch > first_epoch else first_epoch - 0.5
         x_span = max(1, last_epoch - first_epoch)
 
         def to_point(epoch: float, value: float) -> QPointF:
-            x = plot.left() + (epoch - first_epoch) / x_span * plot.width()
+            x = plot.left() + (epoch - x_start) / x_span * plot.width()
             y = plot.bottom() - (value - low) / (high - low) * plot.height()
             return QPointF(x, y)
 
         # Title and legend.
         painter.setFont(bold)
         painter.setPen(text)
-        painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), title_height - 6),
+        painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), line_height),
                          int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          chart.title)
         painter.setFont(small)
-        legend = [(s.label, valid_colour if s.validation else train_colour) for s in chart.series]
         x = rect.right()
         for label, colour in reversed(legend):
             width = metrics.horizontalAdvance(label)
             x -= width
             painter.setPen(text)
-            painter.drawText(QRectF(x, rect.top(), width + 2, title_height - 6),
+            painter.drawText(QRectF(x, legend_top, width + 2, line_height),
                              int(Qt.AlignmentFlag.AlignVCenter), label)
             x -= 22
             painter.setPen(QPen(colour, 2.5))
-            middle = rect.top() + (title_height - 6) / 2
+            middle = legend_top + line_height / 2
             painter.drawLine(QPointF(x, middle), QPointF(x + 16, middle))
             x -= 14
 
@@ -219,14 +235,16 @@ class TrainingCurves(HoverTooltips):
             width = metrics.horizontalAdvance(label)
             label_x = top_point.x() + 4
             if label_x + width > plot.right():
-                label_x = top_point.x() - 4 - width
+                label_x = max(plot.left() + 2, top_point.x() - 4 - width)  # not on the axis
             label_y = plot.bottom() - metrics.height() - 2 if chart.percent else plot.top()
             painter.drawText(QRectF(label_x, label_y, width + 2, metrics.height()),
                              int(Qt.AlignmentFlag.AlignVCenter), label)
 
         # The curves, validation on top.
         painter.save()
-        painter.setClipRect(plot.adjusted(-4, -4, 4, 4))
+        # Room for the kept epoch's circle (radius 5, pen 2) at the plot's very edges.
+        clip = plot.adjusted(-MARKER_ROOM, -MARKER_ROOM, MARKER_ROOM, MARKER_ROOM)
+        painter.setClipRect(clip)
         for series in sorted(chart.series, key=lambda s: s.validation):
             colour = valid_colour if series.validation else train_colour
             points = [to_point(e, v) for e, v in zip(self._epochs, series.values, strict=False)
@@ -250,9 +268,12 @@ class TrainingCurves(HoverTooltips):
                 if math.isfinite(value):
                     painter.setPen(QPen(colour, 2))
                     painter.setBrush(palette.color(Role.Window))
-                    painter.drawEllipse(to_point(best, value), 5, 5)
+                    centre = to_point(best, value)
+                    painter.drawEllipse(centre, 5, 5)
+                    self.best_markers.append((QRectF(centre.x() - 6, centre.y() - 6, 12, 12),
+                                              clip))
         painter.restore()
-        self._plot_areas.append((plot, chart, float(first_epoch), float(x_span)))
+        self._plot_areas.append((plot, chart, float(x_start), float(x_span)))
 
     # --- hover details ------------------------------------------------------------------------
 

@@ -1,22 +1,35 @@
 """A strip of sample pictures from the test set of the current dataset; click one to classify it.
 
 Sample files are named <true class index>-<class slug>-<test number>.png; the true class is
-shown in the tooltip so learners can compare it with the model's answer.
+shown in the tooltip so learners can compare it with the model's answer. Samples the current
+model gets wrong are marked with a red frame and a cross, and their tooltip says what the model
+answered instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QKeyEvent, QPixmap
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QKeyEvent, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
+
+from desktop import image_io
 
 ICON_SIDE = 56  # two screen pixels per model pixel
 COLUMNS = 10  # two samples per class: two rows of ten
 ROWS = 3
 MIN_CELL, MAX_CELL = 40, 72
 PATH_ROLE = Qt.ItemDataRole.UserRole
+MISTAKE_COLOUR = QColor(214, 40, 40)
+
+
+def true_class_index(path: Path) -> int | None:
+    """'7-sneaker-00009.png' -> 7; None when the name does not say."""
+    index_text = path.name.partition("-")[0]
+    return int(index_text) if index_text.isdigit() else None
 
 
 def describe_sample(path: Path, classes: tuple[str, ...]) -> str:
@@ -51,6 +64,11 @@ class SampleGallery(QListWidget):
         # The strip is sized to show every row it can; more rows scroll with the wheel.
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._folder: Path | None = None
+        self._classes: tuple[str, ...] = ()
+        # Per sample: the picture as classified (0..1, 1 = white) and its thumbnail.
+        self._grays: dict[str, np.ndarray] = {}
+        self._thumbnails: dict[str, QPixmap] = {}
+        self._mistakes: dict[str, str] = {}  # path -> what the model answered
         self.itemClicked.connect(self._on_clicked)
 
     @property
@@ -65,7 +83,9 @@ class SampleGallery(QListWidget):
         if folder == self._folder and self.count():
             return
         self._folder = folder
+        self._classes = tuple(classes)
         self.clear()
+        self._grays, self._thumbnails, self._mistakes = {}, {}, {}
         files = sorted(folder.glob("*.png")) if folder is not None and folder.is_dir() else []
         for path in files:
             image = QImage(str(path))
@@ -77,11 +97,57 @@ class SampleGallery(QListWidget):
             )
             item = QListWidgetItem(QIcon(pixmap), "")
             item.setData(PATH_ROLE, str(path))
-            description = describe_sample(path, classes)
-            item.setToolTip(description)
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, description)
+            self._thumbnails[str(path)] = pixmap
+            with contextlib.suppress(image_io.ImageError):  # then shown, just not checked
+                self._grays[str(path)] = image_io.from_qimage(image)
             self.addItem(item)
+            self._describe(item)
         self._fit_to_width()
+
+    def pictures(self) -> list[tuple[Path, np.ndarray]]:
+        """Every sample with the grayscale picture a click would classify."""
+        return [(Path(key), gray) for key, gray in self._grays.items()]
+
+    def set_predictions(self, predicted: dict[Path, int | None]) -> None:
+        """Mark the samples whose predicted class index differs from their true class (and
+        unmark the others). Samples missing from `predicted` are left unmarked."""
+        self._mistakes = {}
+        for path, index in predicted.items():
+            truth = true_class_index(path)
+            if index is not None and truth is not None and index != truth \
+                    and 0 <= index < len(self._classes):
+                self._mistakes[str(path)] = self._classes[index]
+        for row in range(self.count()):
+            self._describe(self.item(row))
+
+    def mistakes(self) -> dict[Path, str]:
+        """The marked samples and what the model answered for each."""
+        return {Path(key): label for key, label in self._mistakes.items()}
+
+    def select_path(self, path: Path) -> bool:
+        """Highlight the tile of `path` (and scroll to it); False when it is not shown."""
+        for row in range(self.count()):
+            item = self.item(row)
+            if Path(item.data(PATH_ROLE)) == Path(path):
+                self.setCurrentItem(item)
+                item.setSelected(True)
+                self.scrollToItem(item)
+                return True
+        return False
+
+    def _describe(self, item: QListWidgetItem) -> None:
+        """Tooltip, accessible text and thumbnail, with the mistake mark if there is one."""
+        key = item.data(PATH_ROLE)
+        description = describe_sample(Path(key), self._classes)
+        wrong = self._mistakes.get(key)
+        pixmap = self._thumbnails.get(key)
+        if wrong is not None:
+            description += f" - the model says: {wrong} (wrong)"
+            pixmap = _marked(pixmap) if pixmap is not None else None
+        item.setToolTip(description)
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, description)
+        if pixmap is not None:
+            item.setIcon(QIcon(pixmap))
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -111,3 +177,27 @@ class SampleGallery(QListWidget):
 
     def _on_clicked(self, item: QListWidgetItem) -> None:
         self.sampleChosen.emit(Path(item.data(PATH_ROLE)))
+
+
+def _marked(pixmap: QPixmap) -> QPixmap:
+    """The thumbnail with a red frame and a small red cross in its top-right corner."""
+    marked = QPixmap(pixmap)
+    painter = QPainter(marked)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    side = min(marked.width(), marked.height())
+    painter.setPen(QPen(MISTAKE_COLOUR, max(2.0, side / 20)))
+    painter.drawRect(QRectF(marked.rect()).adjusted(1, 1, -1, -1))
+    badge = max(10.0, side / 3.2)
+    corner = QRectF(marked.width() - badge - 1, 1, badge, badge)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(MISTAKE_COLOUR)
+    painter.drawEllipse(corner)
+    painter.setPen(QPen(QColor("white"), max(1.5, badge / 7), Qt.PenStyle.SolidLine,
+                        Qt.PenCapStyle.RoundCap))
+    inset = badge * 0.3
+    painter.drawLine(corner.topLeft() + QPointF(inset, inset),
+                     corner.bottomRight() - QPointF(inset, inset))
+    painter.drawLine(corner.topRight() + QPointF(-inset, inset),
+                     corner.bottomLeft() + QPointF(inset, -inset))
+    painter.end()
+    return marked

@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
+    QResizeEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -41,6 +42,7 @@ from desktop.gui.controller import ModelController, architecture_title
 from desktop.gui.gallery import SampleGallery
 from desktop.gui.loading import Picture, PictureLoader, image_file_filter, source_from_mime
 from desktop.gui.prediction_panel import PredictionPanel
+from desktop.gui.status_bar import StatusBar
 from desktop.gui.training_view import TrainingPanel
 from desktop.gui.window_actions import WindowActionsMixin
 
@@ -69,6 +71,7 @@ class MainWindow(WindowActionsMixin, QMainWindow):
         models_dir: Path | None = None,
         settings: QSettings | None = None,
         samples_dir: Path | None = None,
+        user_models_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -79,7 +82,9 @@ class MainWindow(WindowActionsMixin, QMainWindow):
         self.resize(1240, 780)
         self._settings = settings if settings is not None else QSettings()
         self._samples_dir = Path(samples_dir) if samples_dir else paths.samples_dir()
-        self.controller = ModelController(models_dir or default_models_dir(), self)
+        # The user's own retrained models are listed beside the shipped (or --models-dir) ones.
+        self.controller = ModelController(models_dir or default_models_dir(), self,
+                                          user_models_dir or paths.user_models_dir())
         self.loader = PictureLoader(self)
         self._shown_once = False
         self.last_error: str | None = None
@@ -139,6 +144,7 @@ class MainWindow(WindowActionsMixin, QMainWindow):
         self.setCentralWidget(self.splitter)
 
     def _build_status_bar(self) -> None:
+        self.setStatusBar(StatusBar(self))
         self.model_label = QLabel(objectName="statusModel")
         self.latency_label = QLabel(objectName="statusLatency")
         self.latency_label.setToolTip("Time to prepare the picture and run the model")
@@ -191,17 +197,18 @@ class MainWindow(WindowActionsMixin, QMainWindow):
 
     # --- models -------------------------------------------------------------------------------
 
-    def select_model(self, model_id: str) -> bool:
-        """Switch to a model; the current input is classified again."""
-        if not self.controller.select(model_id):
-            reason = self.controller.unusable_reason(model_id) or "it cannot be used"
-            self.statusBar().showMessage(f"Cannot use {model_id}: {reason}", 10000)
+    def select_model(self, key: str) -> bool:
+        """Switch to a model (by its entry key: the id of a shipped model, "user:<id>" for the
+        user's own); the current input is classified again."""
+        if not self.controller.select(key):
+            reason = self.controller.unusable_reason(key) or "it cannot be used"
+            self.statusBar().showMessage(f"Cannot use {key}: {reason}", 10000)
             self._refresh_model_choices()
             return False
         return True
 
     def reload_models(self) -> None:
-        current = self.controller.current.model_id if self.controller.current else None
+        current = self.controller.current.key if self.controller.current else None
         self.controller.discover()
         self.controller.select_first_usable(current)
         self._on_current_model_changed()
@@ -231,16 +238,19 @@ class MainWindow(WindowActionsMixin, QMainWindow):
             self.statusBar().showMessage(reason)
             self.resultsUpdated.emit()
             return
-        self._settings.setValue("model/id", info.model_id)
+        self._settings.setValue("model/id", entry.key)
         accuracy = ("" if not math.isfinite(info.test_accuracy)
                     else f" ({info.test_accuracy * 100:.1f} % on the test set)")
-        self.model_label.setText(f"{info.dataset_title} - {architecture_title(info.architecture)}")
-        self.model_label.setToolTip(f"{info.model_id}{accuracy}\n{info.summary}")
+        title = f"{info.dataset_title} - {architecture_title(info.architecture)}"
+        if entry.user:
+            title = f"{info.dataset_title} - {entry.display_name}"
+        self.model_label.setText(f"{info.dataset_title} - {architecture_title(info.architecture)}"
+                                 + (" (yours)" if entry.user else ""))
+        self.model_label.setToolTip(f"{entry.display_name}{accuracy}\n{info.summary}")
         self.prediction_panel.set_classes(info.classes)
         weights = f", {info.params:,} weights" if info.params else ""
         self.prediction_panel.set_note(
-            f"Model: {info.dataset_title} - {architecture_title(info.architecture)}"
-            f"{accuracy}{weights}. The Training tab shows how it learned.")
+            f"Model: {title}{accuracy}{weights}. The Training tab shows how it learned.")
         self.training_panel.show_model(info, entry.directory)
         self.canvas.set_placeholder(f"Draw {self._subject(info)} here", DRAW_HINT)
         self.gallery_title.setText(f"{info.dataset_title}: samples from the test set")
@@ -250,28 +260,49 @@ class MainWindow(WindowActionsMixin, QMainWindow):
             self.gallery.show_folder(self._samples_dir / info.dataset, info.classes)
         self._pending_gallery = (self._samples_dir / info.dataset, info.classes)
         self.classify_now()
+        self._mark_gallery_mistakes()
+
+    def _mark_gallery_mistakes(self) -> None:
+        """Let the current model answer every sample (one batch, a few milliseconds) so the
+        gallery can mark those it gets wrong. Waits for the model's session if needed."""
+        pictures = self.gallery.pictures()  # none before the window shows: no early session
+        classifier = self.controller.classifier() if pictures else None
+        if classifier is None:
+            self.gallery.set_predictions({})
+            return
+        try:
+            predictions = classifier.classify_batch([gray for _, gray in pictures])
+        except (models.ModelError, ValueError) as error:
+            self.statusBar().showMessage(f"Could not check the samples: {error}", 8000)
+            return
+        self.gallery.set_predictions({
+            path: None if prediction is None else prediction.index
+            for (path, _), prediction in zip(pictures, predictions, strict=True)})
 
     @staticmethod
     def _subject(info: models.ModelInfo) -> str:
         return DRAW_SUBJECTS.get(info.dataset, "something")
 
-    def _on_classifier_ready(self, model_id: str) -> None:
+    def _on_classifier_ready(self, key: str) -> None:
         current = self.controller.current
-        if current is not None and current.model_id == model_id:
+        if current is not None and current.key == key:
             self.classify_now()
+            self._mark_gallery_mistakes()
 
-    def _on_classifier_failed(self, model_id: str, reason: str) -> None:
-        self.show_error(f"The model {model_id} cannot be used", reason)
+    def _on_classifier_failed(self, key: str, reason: str) -> None:
+        entry = self.controller.entry(key)
+        self.show_error(f"The model {entry.display_name if entry else key} cannot be used",
+                        reason)
         current = self.controller.current
-        if current is not None and current.model_id == model_id:
+        if current is not None and current.key == key:
             self.controller.select_first_usable()
             self._on_current_model_changed()
 
     def _report_unusable_models(self) -> None:
-        broken = [e for e in self.controller.entries if not self.controller.is_usable(e.model_id)]
+        broken = [e for e in self.controller.entries if not self.controller.is_usable(e.key)]
         if broken and self.controller.current is not None:
-            names = ", ".join(e.model_id for e in broken)
-            first_reason = self.controller.unusable_reason(broken[0].model_id)
+            names = ", ".join(e.display_name for e in broken)
+            first_reason = self.controller.unusable_reason(broken[0].key)
             self.statusBar().showMessage(f"Unavailable: {names} - {first_reason}", 15000)
 
     # --- classification -----------------------------------------------------------------------
@@ -329,7 +360,7 @@ class MainWindow(WindowActionsMixin, QMainWindow):
 
     def _show_latency(self, seconds: float) -> None:
         self.last_latency = seconds
-        self.latency_label.setText(f"{seconds * 1000:.1f} ms")
+        self.latency_label.setText(f"Classified in {seconds * 1000:.1f} ms")
 
     # --- opening pictures ---------------------------------------------------------------------
 
@@ -347,19 +378,24 @@ class MainWindow(WindowActionsMixin, QMainWindow):
     def open_random_sample(self) -> None:
         files = self.gallery.paths()
         if files:
-            self.open_path(random.choice(files))
+            path = random.choice(files)
+            self.gallery.select_path(path)  # show which tile it is
+            self.open_path(path)
 
     def paste(self) -> None:
         """Paste an image, image data, or a picture file's path or URL."""
         source = source_from_mime(QGuiApplication.clipboard().mimeData())
-        if source is None:
-            self.show_error("Nothing to paste", "The clipboard holds no picture.")
+        if source is None:  # nothing went wrong: a word in the status bar, no dialog
+            self.statusBar().showMessage("Nothing to paste: the clipboard holds no picture.",
+                                         5000)
             return
         self.loader.open_source(source, "Pasted picture")
 
     def _on_picture_loaded(self, picture: Picture) -> None:
         self.canvas.show_picture(picture.gray, picture.image, picture.name)
         self.statusBar().showMessage(f"Opened {picture.name}", 4000)
+        if self._error_box is not None:  # an older failure no longer applies
+            self._error_box.hide()
 
     def _update_title(self) -> None:
         name = self.canvas.document.picture_name
@@ -436,6 +472,10 @@ class MainWindow(WindowActionsMixin, QMainWindow):
 
     # --- window events ------------------------------------------------------------------------
 
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_toolbar()
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._shown_once:
@@ -446,8 +486,9 @@ class MainWindow(WindowActionsMixin, QMainWindow):
         """Slow things wait until the window is on screen."""
         current = self.controller.current
         if current is not None:
-            self.controller.prepare(current.model_id)
+            self.controller.prepare(current.key)
         self.gallery.show_folder(*self._pending_gallery)
+        self._mark_gallery_mistakes()
         self.controller.prepare_all()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802

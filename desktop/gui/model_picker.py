@@ -1,6 +1,7 @@
 """Toolbar control to choose a model by dataset (Digits / Clothing) and architecture
 (Dense / CNN): two groups of segmented toggle buttons. Unusable models are disabled and
-their tooltip says why."""
+their tooltip says why. The user's own retrained models get buttons of their own ("Your CNN")
+beside the shipped ones, which they never replace."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from desktop.gui.style import Role, mix
 class ModelChoice:
     """One model as the picker and the Model menu present it."""
 
-    model_id: str
+    key: str  # the controller's key: "mnist-cnn", or "user:mnist-cnn" for the user's own
     dataset: str  # "mnist"
     dataset_title: str  # "Digits"
     architecture: str  # "cnn"
@@ -27,6 +28,8 @@ class ModelChoice:
     reason: str | None  # why it cannot be used; None when usable
     summary: str = ""
     test_accuracy: float = float("nan")
+    name: str = ""  # "mnist-cnn (yours, trained 2026-11-21, 3 epochs, lr 0.003)"
+    user: bool = False
 
     @property
     def usable(self) -> bool:
@@ -34,7 +37,15 @@ class ModelChoice:
 
     @property
     def title(self) -> str:
-        return f"{self.dataset_title} - {self.architecture_title}"
+        """'Digits - CNN'; the user's own: 'Digits - mnist-cnn (yours, trained ...)'."""
+        return f"{self.dataset_title} - {self.name if self.user else self.architecture_title}"
+
+    @property
+    def menu_text(self) -> str:
+        """The Model menu's entry: 'Digits - CNN (99.7 %)'."""
+        if self.usable and math.isfinite(self.test_accuracy) and not self.user:
+            return f"{self.title} ({self.test_accuracy * 100:.1f} %)"
+        return self.title
 
 
 # A segmented control. Colours come from the palette passed to apply_palette (a style sheet
@@ -74,19 +85,23 @@ def model_choices(controller: ModelController) -> list[ModelChoice]:
     titles = {e.info.dataset: e.info.dataset_title for e in controller.entries if e.info}
     choices = []
     for entry in controller.entries:
-        reason = controller.unusable_reason(entry.model_id)
+        reason = controller.unusable_reason(entry.key)
         info = entry.info
         if info is not None:
             dataset, title, architecture = info.dataset, info.dataset_title, info.architecture
         else:  # unreadable: place it by its folder name, e.g. "mnist-cnn"
             dataset, _, architecture = entry.model_id.partition("-")
             title = titles.get(dataset, dataset.title())
+        architecture = architecture or entry.model_id
+        arch_title = architecture_title(architecture)
+        if entry.user:  # a button of its own: "Your CNN"
+            architecture, arch_title = f"user:{architecture}", f"Your {arch_title}"
         choices.append(ModelChoice(
-            model_id=entry.model_id, dataset=dataset, dataset_title=title,
-            architecture=architecture or entry.model_id,
-            architecture_title=architecture_title(architecture or entry.model_id),
+            key=entry.key, dataset=dataset, dataset_title=title,
+            architecture=architecture, architecture_title=arch_title,
             reason=reason, summary=info.summary if info else "",
             test_accuracy=info.test_accuracy if info else float("nan"),
+            name=entry.display_name, user=entry.user,
         ))
     return choices
 
@@ -122,8 +137,13 @@ class _Segment(QWidget):
             self.group.addButton(button)
             self._layout.addWidget(button)
             self.buttons[key] = button
-        for index, button in enumerate(self.buttons.values()):
-            last = len(self.buttons) - 1
+        self._set_positions()
+
+    def _set_positions(self) -> None:
+        """Round the outer corners of the first and last visible buttons."""
+        shown = [button for button in self.buttons.values() if not button.isHidden()]
+        for index, button in enumerate(shown):
+            last = len(shown) - 1
             position = ("only" if last == 0 else "first" if index == 0
                         else "last" if index == last else "middle")
             button.setProperty("segment", position)
@@ -140,6 +160,14 @@ class _Segment(QWidget):
         for button_key, button in self.buttons.items():
             button.setChecked(button_key == key)
         self.group.setExclusive(True)
+
+    def hide_keys_without_model(self, keys: set[str]) -> None:
+        """Hide these buttons (the user's models of another dataset), show the others."""
+        if {k for k, b in self.buttons.items() if b.isHidden()} == keys & set(self.buttons):
+            return
+        for key, button in self.buttons.items():
+            button.setHidden(key in keys)
+        self._set_positions()
 
     def key_of(self, button: QToolButton) -> str | None:
         return next((k for k, b in self.buttons.items() if b is button), None)
@@ -158,16 +186,22 @@ class ModelPicker(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(8)
-        layout.addWidget(QLabel("Recognise"))
+        self._words = [QLabel("Recognise"), QLabel("with")]
+        layout.addWidget(self._words[0])
         layout.addWidget(self.datasets)
         layout.addSpacing(6)
-        layout.addWidget(QLabel("with"))
+        layout.addWidget(self._words[1])
         layout.addWidget(self.architectures)
         self._choices: list[ModelChoice] = []
         self._current: ModelChoice | None = None
         self.apply_palette(self.palette())
         self.datasets.group.buttonClicked.connect(self._on_dataset_clicked)
         self.architectures.group.buttonClicked.connect(self._on_architecture_clicked)
+
+    def set_compact(self, compact: bool) -> None:
+        """Without the words "Recognise" and "with", for narrow windows."""
+        for label in self._words:
+            label.setHidden(compact)
 
     def apply_palette(self, palette: QPalette) -> None:
         """Colour the toggles for this palette (called again when the theme changes)."""
@@ -182,8 +216,8 @@ class ModelPicker(QWidget):
         )
         self.set_current(current_id)
 
-    def set_current(self, model_id: str | None) -> None:
-        self._current = next((c for c in self._choices if c.model_id == model_id), None)
+    def set_current(self, key: str | None) -> None:
+        self._current = next((c for c in self._choices if c.key == key), None)
         dataset = self._current.dataset if self._current else None
         self.datasets.check(dataset)
         self.architectures.check(self._current.architecture if self._current else None)
@@ -196,7 +230,7 @@ class ModelPicker(QWidget):
                                   f"{', '.join(c.architecture_title for c in usable)}")
             else:
                 button.setToolTip("No usable model: " + " ".join(
-                    f"{c.model_id}: {c.reason}" for c in in_dataset))
+                    f"{c.name}: {c.reason}" for c in in_dataset))
         for key, button in self.architectures.buttons.items():
             choice = self._choice(dataset, key)
             if choice is None:
@@ -211,6 +245,8 @@ class ModelPicker(QWidget):
                 accuracy = ("" if not math.isfinite(choice.test_accuracy)
                             else f" - {choice.test_accuracy * 100:.1f} % test accuracy")
                 button.setToolTip(f"{choice.title}{accuracy}\n{choice.summary}".strip())
+        self.architectures.hide_keys_without_model(
+            {c.architecture for c in self._choices if c.user and c.dataset != dataset})
 
     def _choice(self, dataset: str | None, architecture: str) -> ModelChoice | None:
         return next((c for c in self._choices
@@ -220,19 +256,19 @@ class ModelPicker(QWidget):
         dataset = self.datasets.key_of(button)
         preferred = self._current.architecture if self._current else None
         candidates = [c for c in self._choices if c.dataset == dataset and c.usable]
-        candidates.sort(key=lambda c: c.architecture != preferred)
+        candidates.sort(key=lambda c: (c.architecture != preferred, c.user))
         if candidates:
-            self.modelChosen.emit(candidates[0].model_id)
+            self.modelChosen.emit(candidates[0].key)
         else:
-            self.set_current(self._current.model_id if self._current else None)
+            self.set_current(self._current.key if self._current else None)
 
     def _on_architecture_clicked(self, button: QToolButton) -> None:
         dataset = self._current.dataset if self._current else None
         choice = self._choice(dataset, self.architectures.key_of(button) or "")
         if choice is not None and choice.usable:
-            self.modelChosen.emit(choice.model_id)
+            self.modelChosen.emit(choice.key)
         else:
-            self.set_current(self._current.model_id if self._current else None)
+            self.set_current(self._current.key if self._current else None)
 
 
 def _unique(pairs) -> list[tuple[str, str]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.gui.number_strip import NumberStrip
@@ -41,6 +41,7 @@ class PredictionPanel(QWidget):
         self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._quiet_labels = [self.detail, input_caption, self.note]
         self._input_caption = input_caption
+        self._reserve_text_room()
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(18)
@@ -132,6 +133,20 @@ class PredictionPanel(QWidget):
         super().changeEvent(event)
         if event.type() == event.Type.PaletteChange:
             self._apply_quiet_colour()
+        elif event.type() == event.Type.FontChange:
+            self._reserve_text_room()
+
+    def _reserve_text_room(self) -> None:
+        """Room for the tallest headline (a big "7", or two lines of "Not sure - maybe ...")
+        and two lines of detail, so the bars below stay put while a live prediction goes
+        from sure to unsure and back."""
+        message = QFontMetrics(self._message_font)
+        headline = max(QFontMetrics(self._symbol_font).height(),
+                       QFontMetrics(self._label_font).height(),
+                       message.lineSpacing() + message.height())
+        self.headline.setMinimumHeight(headline)
+        detail = QFontMetrics(self.detail.font())
+        self.detail.setMinimumHeight(detail.lineSpacing() + detail.height())
 
     def _apply_quiet_colour(self) -> None:
         colour = faint_text(self.palette(), 0.35).name()

@@ -2,14 +2,19 @@
 
 A summary (test accuracy, parameters, architecture, epochs, training time) above three pages:
 loss/accuracy curves, the confusion matrix, and per-class precision / recall / F1 / support.
+
+The report is read on a pool thread: it comes from the model folder, which may sit on a slow
+or hung disk, and the window must stay responsive meanwhile.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -17,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -28,12 +34,43 @@ from PySide6.QtWidgets import (
 from desktop import models
 from desktop.gui.confusion import ConfusionMatrixView
 from desktop.gui.curves import TrainingCurves
+from desktop.gui.workers import TaskRunner
+
+# The "Reading..." note appears only when the report takes longer than this: no flicker.
+READING_NOTE_AFTER_MS = 150
+
+
+@dataclass(frozen=True)
+class _Report:
+    """What a pool thread read for one request: the metrics, or the message to show."""
+
+    request: int
+    info: models.ModelInfo
+    metrics: dict | None
+    message: str | None
+
+
+def _read_report(request: int, info: models.ModelInfo, directory: Path) -> _Report:
+    """Runs on a pool thread: load_metrics, every failure turned into a message."""
+    try:
+        return _Report(request, info, models.load_metrics(directory), None)
+    except models.ModelError as error:
+        return _Report(request, info, None, f"No training report for {info.model_id}.\n\n"
+                                            f"{error}")
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
+        return _Report(request, info, None, f"The training report of {info.model_id} is "
+                                            f"damaged ({type(error).__name__}: {error}).")
 
 
 def format_duration(seconds: float) -> str:
-    """51.4 -> '51 s', 754 -> '12 min 34 s', 5400 -> '1 h 30 min'."""
+    """0.37 -> '0.4 s', 51.4 -> '51 s', 754 -> '12 min 34 s', 5400 -> '1 h 30 min'.
+    Short test runs (--limit) take well under a second: never '0 s'."""
     if not math.isfinite(seconds) or seconds < 0:
         return "unknown"
+    if seconds < 0.05:
+        return "under 0.1 s"
+    if seconds < 9.95:
+        return f"{seconds:.1f} s"
     seconds = round(seconds)
     if seconds < 60:
         return f"{seconds} s"
@@ -42,6 +79,39 @@ def format_duration(seconds: float) -> str:
         return f"{minutes} min {seconds} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min"
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text, shortened with an ellipsis to the width it gets (the whole
+    text in the tooltip), so that a long value never adds lines: the summary keeps the same
+    height for every model and the tabs under it stay where they are."""
+
+    def __init__(self, object_name: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(40, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = QFontMetrics(self.font())
+        self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                        max(40, self.width())))
 
 
 class PerClassTable(QTableWidget):
@@ -85,6 +155,15 @@ class PerClassTable(QTableWidget):
             self.setItem(index, column, item)
 
 
+def _count(value: object) -> int | None:
+    """A whole number from the report, or None (missing, NaN, infinite, negative)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not math.isfinite(value) or value < 0:
+        return None
+    return int(value)
+
+
 def _fraction(value: object) -> str:
     try:
         return f"{float(value):.3f}"  # type: ignore[arg-type]
@@ -116,9 +195,11 @@ class TrainingPanel(QWidget):
         ):
             label = QLabel(title)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-            value = QLabel(objectName=f"summary_{key}")
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value = ElidedLabel(f"summary_{key}")
+            if key == "accuracy":
+                bold = value.font()
+                bold.setBold(True)
+                value.setFont(bold)
             summary.addWidget(label, row, 0)
             summary.addWidget(value, row, 1)
             self._summary_values[key] = value
@@ -170,6 +251,12 @@ class TrainingPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._stack)
         self._metrics: dict | None = None
+        self._tasks = TaskRunner(self)
+        self._request = 0  # the latest show_model call; older reports are dropped
+        self._loading = False
+        self._reading_note = QTimer(self, singleShot=True, interval=READING_NOTE_AFTER_MS)
+        self._reading_note.timeout.connect(self._show_reading_note)
+        self._reading_text = ""
         self.show_message("No model selected.")
 
     @property
@@ -182,27 +269,61 @@ class TrainingPanel(QWidget):
         return self._message.text() if self._stack.currentIndex() == 1 else None
 
     def summary_text(self, key: str) -> str:
-        return self._summary_values[key].text()
+        """A summary line in full (on screen it may be shortened to fit)."""
+        return self._summary_values[key].full_text()
+
+    @property
+    def loading(self) -> bool:
+        """True while a report is being read."""
+        return self._loading
 
     def show_message(self, text: str) -> None:
+        self._request += 1  # a report still being read must not replace this
+        self._loading = False
+        self._reading_note.stop()
+        self._put_message(text)
+
+    def _put_message(self, text: str) -> None:
         self._metrics = None
         self._message.setText(text)
         self._stack.setCurrentIndex(1)
 
     def show_model(self, info: models.ModelInfo | None, directory: Path | None) -> None:
-        """Load and show the training report of a model folder."""
+        """Read the training report of a model folder on a pool thread, then show it."""
         if info is None or directory is None:
             self.show_message("No model selected.")
             return
-        try:
-            metrics = models.load_metrics(directory)
-        except models.ModelError as error:
-            self.show_message(f"No training report for {info.model_id}.\n\n{error}")
+        self._request += 1
+        self._loading = True
+        self._reading_text = f"Reading the training report of {info.model_id}…"
+        self._reading_note.start()
+        self._tasks.start(_read_report, self._request, info, Path(directory),
+                          on_success=self._on_report, on_failure=self._on_report_failed)
+
+    def _show_reading_note(self) -> None:
+        if self._loading:
+            self._put_message(self._reading_text)
+
+    def _on_report_failed(self, error: Exception) -> None:  # pragma: no cover - defensive
+        # _read_report turns every expected failure into a message.
+        self._loading = False
+        self._reading_note.stop()
+        self._put_message(f"The training report could not be read ({error}).")
+
+    def _on_report(self, report: _Report) -> None:
+        if report.request != self._request:
+            return  # another model was chosen meanwhile
+        self._loading = False
+        self._reading_note.stop()
+        info = report.info
+        if report.metrics is None:
+            self._put_message(report.message or "No training report.")
             return
+        metrics = report.metrics
         try:
             self._show_metrics(info, metrics)
-        except (TypeError, ValueError, KeyError, AttributeError) as error:
-            self.show_message(f"The training report of {info.model_id} is damaged "
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as error:
+            self._put_message(f"The training report of {info.model_id} is damaged "
                               f"({type(error).__name__}: {error}).")
             return
         self._metrics = metrics
@@ -213,20 +334,22 @@ class TrainingPanel(QWidget):
         accuracy = float(metrics["test_accuracy"])
         test_size = metrics.get("test_size")
         on = f" on {int(test_size):,} test images" if isinstance(test_size, int) else ""
-        self._summary_values["accuracy"].setText(f"<b>{accuracy * 100:.2f} %</b>{on}")
-        params = metrics.get("params", info.params)
-        self._summary_values["params"].setText(f"{int(params):,} trainable weights")
-        self._summary_values["architecture"].setText(info.summary or info.architecture)
+        shown = f"{accuracy * 100:.2f} %" if 0 <= accuracy <= 1 else "unknown"
+        self._summary_values["accuracy"].set_full_text(f"{shown}{on}")
+        params = _count(metrics.get("params", info.params))
+        self._summary_values["params"].set_full_text(
+            f"{params:,} trainable weights" if params is not None else "unknown")
+        self._summary_values["architecture"].set_full_text(info.summary or info.architecture)
         history = [row for row in metrics["history"] if isinstance(row, dict)]
         best = metrics.get("best_epoch")
         seconds = float(metrics.get("train_seconds", math.nan))
-        parts = [f"{len(history)} epochs"]
+        parts = [f"{len(history)} epoch{'' if len(history) == 1 else 's'}"]
         if isinstance(best, int):
             parts[0] += f" (best: epoch {best})"
         parts.append(f"in {format_duration(seconds)}")
         if metrics.get("device"):
             parts.append(f"on {metrics['device']}")
-        self._summary_values["training"].setText(" ".join(parts))
+        self._summary_values["training"].set_full_text(" ".join(parts))
         self.curves.set_history(history, best if isinstance(best, int) else None)
         self.curves_hint.setText(curves_explanation(metrics.get("config") or {}))
         self.confusion.set_matrix(classes, metrics["confusion_matrix"])

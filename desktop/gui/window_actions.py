@@ -7,8 +7,6 @@ painted in the palette's colours (desktop.gui.icons).
 
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QSlider, QToolBar, QWidget
@@ -148,6 +146,22 @@ class WindowActionsMixin:
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
+        self._size_label = size_label
+
+    def _fit_toolbar(self) -> None:
+        """Keep the model picker on the toolbar at every window width: in steps, buttons
+        lose their text, the brush slider gets shorter and the picker drops its words.
+        (A QToolBar would otherwise hide what does not fit behind its overflow arrow.)"""
+        available = self.width()
+        for compact in range(3):
+            self.toolbar.setToolButtonStyle(
+                Qt.ToolButtonStyle.ToolButtonTextBesideIcon if compact == 0
+                else Qt.ToolButtonStyle.ToolButtonIconOnly)
+            self.brush_slider.setFixedWidth(110 if compact == 0 else 72)
+            self._size_label.setText("  Size " if compact < 2 else " ")
+            self.model_picker.set_compact(compact == 2)
+            if self.toolbar.sizeHint().width() <= available:
+                break
 
     # --- the Model menu and the toolbar's model picker ----------------------------------------
 
@@ -155,21 +169,18 @@ class WindowActionsMixin:
         """Rebuild both from the controller's models (after discovery or a failure)."""
         choices = model_choices(self.controller)
         current = self.controller.current
-        current_id = current.model_id if current else None
-        self.model_picker.set_choices(choices, current_id)
+        current_key = current.key if current else None
+        self.model_picker.set_choices(choices, current_key)
         self._picker_action.setVisible(bool(choices))
         self.model_menu.clear()
         for action in self.model_actions.actions():
             self.model_actions.removeAction(action)
         for number, choice in enumerate(choices, start=1):
-            text = choice.title
-            if choice.usable and math.isfinite(choice.test_accuracy):
-                text += f"   ({choice.test_accuracy * 100:.1f} %)"
-            action = QAction(text, self)
+            action = QAction(choice.menu_text, self)
             action.setCheckable(True)
-            action.setData(choice.model_id)
+            action.setData(choice.key)
             action.setEnabled(choice.usable)
-            action.setChecked(choice.model_id == current_id)
+            action.setChecked(choice.key == current_key)
             action.setToolTip(choice.summary if choice.usable
                               else f"Unavailable: {choice.reason}")
             action.setStatusTip(action.toolTip())
@@ -177,6 +188,7 @@ class WindowActionsMixin:
                 action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             self.model_actions.addAction(action)
             self.model_menu.addAction(action)
+        self._fit_toolbar()
         if not choices:
             empty = self.model_menu.addAction("No models found")
             empty.setEnabled(False)

@@ -1,0 +1,247 @@
+"""Issue 9 in the window: bad model folders and the user's own models. Real windows, real
+models, real pipes and devices."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from bad_models import (
+    DEEP_JSON,
+    Raw,
+    as_unprivileged,
+    lock,
+    metrics_with,
+    set_metrics_text,
+    with_metadata,
+    world_readable_models,
+)
+from gui_support import (
+    MODELS_DIR,
+    draw,
+    open_window,
+    settings_file,
+    use_model,
+    wait_ready,
+)
+from PySide6.QtCore import Qt
+
+from desktop import models, paths
+from desktop.gui.main_window import MainWindow
+from desktop.gui.scripted_input import DIGITS
+
+SHIPPED = ("mnist-dense", "mnist-cnn", "fashion-dense", "fashion-cnn")
+# What each shipped model's metrics.json is replaced with, and what the Training tab must say.
+METRICS_TRAPS = {
+    "mnist-cnn": ("fifo", "a named pipe"),
+    "mnist-dense": ("dev-zero", "a character device"),
+    "fashion-cnn": ("1e999", "1e999, which is out of range"),
+    "fashion-dense": ("huge-integer", "out of range"),
+}
+
+
+def _set_trap(folder: Path, trap: str) -> None:
+    metrics = folder / "metrics.json"
+    if trap == "fifo":
+        metrics.unlink()
+        os.mkfifo(metrics)
+    elif trap == "dev-zero":
+        metrics.unlink()
+        metrics.symlink_to("/dev/zero")
+    elif trap == "1e999":
+        set_metrics_text(folder, metrics_with(folder, test_accuracy=Raw("1e999")))
+    else:
+        set_metrics_text(folder, metrics_with(folder, params=Raw("7" * 5000)))
+
+
+def test_bad_folders_and_reports_leave_every_shipped_model_usable(qtbot, tmp_path):
+    """The window starts (no hang on the pipe, no RecursionError, no exception in a slot),
+    lists all four shipped models as usable, and says per model what is wrong."""
+    with world_readable_models() as folder:
+        deep = folder / "deep"
+        shutil.copytree(folder / "mnist-cnn", deep)
+        (deep / "model.onnx").write_bytes(with_metadata(deep / "model.onnx",
+                                                        {"normalization": DEEP_JSON}))
+        locked = folder / "locked"
+        shutil.copytree(folder / "mnist-cnn", locked)
+        lock(locked)
+        for model_id, (trap, _) in METRICS_TRAPS.items():
+            _set_trap(folder / model_id, trap)
+        with as_unprivileged():  # as root, "locked" would be readable
+            window = MainWindow(models_dir=folder, settings=settings_file(tmp_path))
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+
+        controller = window.controller
+        assert [e.key for e in controller.usable_entries()] == list(SHIPPED)
+        assert "nested more than 64 levels deep" in controller.unusable_reason("deep")
+        assert "permission denied" in controller.unusable_reason("locked")
+        for model_id, (_, reason) in METRICS_TRAPS.items():
+            use_model(qtbot, window, model_id)
+            panel = window.training_panel
+            assert panel.message is not None and reason in panel.message, panel.message
+            # The rest of the window carries on: gallery, prediction, bars.
+            assert window.gallery.isVisible() and window.gallery.count() > 0
+            assert window.gallery.folder.name == controller.current_info.dataset
+        use_model(qtbot, window, "mnist-cnn")
+        draw(window, DIGITS["3"])
+        assert window.prediction_panel.prediction.label == "3"
+
+
+def test_non_finite_numbers_in_a_report_show_as_unknown(qtbot, tmp_path):
+    """NaN and Infinity are valid in Python's JSON (a diverged loss): the tab still shows."""
+    folder = tmp_path / "models"
+    shutil.copytree(MODELS_DIR, folder)
+    set_metrics_text(folder / "mnist-cnn", metrics_with(
+        folder / "mnist-cnn", test_accuracy=Raw("Infinity"), params=Raw("NaN"),
+        train_seconds=Raw("-Infinity")))
+    window = open_window(qtbot, tmp_path, folder)
+    use_model(qtbot, window, "mnist-cnn")
+    panel = window.training_panel
+    assert panel.message is None
+    assert panel.summary_text("accuracy").startswith("unknown")
+    assert panel.summary_text("params") == "unknown"
+    assert "in unknown" in panel.summary_text("training")
+
+
+def test_a_report_of_odd_shape_is_called_damaged(qtbot, tmp_path):
+    folder = tmp_path / "models"
+    shutil.copytree(MODELS_DIR, folder)
+    set_metrics_text(folder / "mnist-cnn", metrics_with(folder / "mnist-cnn", classes=5))
+    window = open_window(qtbot, tmp_path, folder)
+    use_model(qtbot, window, "mnist-cnn")
+    assert "damaged" in window.training_panel.message
+    draw(window, DIGITS["7"])
+    assert window.prediction_panel.prediction.label == "7"
+
+
+def test_the_report_is_read_off_the_ui_thread_and_the_last_choice_wins(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path)
+    panel = window.training_panel
+    for model_id in ("mnist-dense", "fashion-cnn", "mnist-cnn"):  # quicker than the reads
+        assert window.select_model(model_id)
+        assert panel.loading  # not read in the slot: the window never waits for the disk
+    qtbot.waitUntil(lambda: not panel.loading)
+    assert panel.message is None and panel.metrics["model_id"] == "mnist-cnn"
+
+
+# --- the user's own models -------------------------------------------------------------------
+
+
+def test_user_models_dir_follows_the_platform(monkeypatch, tmp_path):
+    monkeypatch.setenv("DIGIT_LENS_USER_MODELS", str(tmp_path / "mine"))
+    assert paths.user_models_dir() == tmp_path / "mine"
+    monkeypatch.delenv("DIGIT_LENS_USER_MODELS")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert paths.user_models_dir() == tmp_path / "data" / "digit-lens" / "models"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    assert paths.user_models_dir() == (tmp_path / "home" / ".local" / "share" / "digit-lens"
+                                       / "models")
+    monkeypatch.setattr("sys.platform", "darwin")
+    assert paths.user_models_dir() == (tmp_path / "home" / "Library" / "Application Support"
+                                       / "Digit Lens" / "models")
+    monkeypatch.setattr("sys.platform", "win32")
+    monkeypatch.setenv("APPDATA", str(tmp_path / "Roaming"))
+    assert paths.user_models_dir() == tmp_path / "Roaming" / "Digit Lens" / "models"
+
+
+def _user_model(folder: Path, source: str = "mnist-cnn") -> Path:
+    """A model of the user's with the same id as a shipped one, trained differently (the
+    weights are the shipped ones; its report says how "it" was trained)."""
+    target = folder / source
+    shutil.copytree(MODELS_DIR / source, target)
+    metrics = json.loads((target / "metrics.json").read_text())
+    metrics["config"].update(epochs=3, lr=0.003)
+    metrics["trained_at"] = "2026-11-21T09:15:00+00:00"
+    metrics["test_accuracy"] = 0.9811
+    (target / "metrics.json").write_text(json.dumps(metrics))
+    return target
+
+
+def test_user_models_are_listed_beside_the_shipped_ones(qtbot, tmp_path, monkeypatch):
+    user_dir = tmp_path / "user-models"
+    _user_model(user_dir)
+    monkeypatch.setenv("DIGIT_LENS_USER_MODELS", str(user_dir))
+    window = open_window(qtbot, tmp_path)  # shipped models, user models from the variable
+    controller = window.controller
+
+    keys = [entry.key for entry in controller.entries]
+    assert keys.count("mnist-cnn") == 1 and "user:mnist-cnn" in keys
+    assert all(controller.is_usable(key) for key in (*SHIPPED, "user:mnist-cnn"))
+    mine = controller.entry("user:mnist-cnn")
+    assert mine.display_name == "mnist-cnn (yours, trained 2026-11-21, 3 epochs, lr 0.003)"
+    texts = {a.data(): a.text() for a in window.model_actions.actions()}
+    assert texts["user:mnist-cnn"] == f"Digits - {mine.display_name}"
+    assert texts["mnist-cnn"] == "Digits - CNN (99.7 %)"
+
+    use_model(qtbot, window, "mnist-cnn")
+    button = window.model_picker.architectures.buttons["user:cnn"]
+    assert button.text() == "Your CNN" and button.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: controller.current.key == "user:mnist-cnn")
+    wait_ready(qtbot, window)
+    assert window.training_panel.summary_text("accuracy").startswith("98.11 %")
+    assert "(yours)" in window.model_label.text()
+    draw(window, DIGITS["4"])
+    assert window.prediction_panel.prediction.label == "4"
+
+    # The shipped model is still there and still itself.
+    use_model(qtbot, window, "mnist-cnn")
+    assert window.training_panel.summary_text("accuracy").startswith("99.72 %")
+    assert window.model_picker.architectures.buttons["cnn"].isChecked()
+    # The user's digits model has no place among clothing models.
+    use_model(qtbot, window, "fashion-cnn")
+    assert not window.model_picker.architectures.buttons["user:cnn"].isVisible()
+
+
+def test_the_user_model_is_remembered_by_its_own_key(qtbot, tmp_path, monkeypatch):
+    user_dir = tmp_path / "user-models"
+    _user_model(user_dir)
+    monkeypatch.setenv("DIGIT_LENS_USER_MODELS", str(user_dir))
+    window = open_window(qtbot, tmp_path)
+    use_model(qtbot, window, "user:mnist-cnn")
+    window.close()
+    again = open_window(qtbot, tmp_path)
+    assert again.controller.current.key == "user:mnist-cnn"
+
+
+def test_models_dir_still_replaces_the_shipped_models(qtbot, tmp_path, monkeypatch):
+    other = tmp_path / "other"
+    shutil.copytree(MODELS_DIR / "fashion-dense", other / "fashion-dense")
+    monkeypatch.setenv("DIGIT_LENS_MODELS", str(other))
+    window = open_window(qtbot, tmp_path, models_dir=None)
+    assert [e.key for e in window.controller.entries] == ["fashion-dense"]
+    assert window.controller.models_dir == other
+
+
+def test_a_broken_user_model_is_reported_and_the_shipped_one_works(qtbot, tmp_path,
+                                                                  monkeypatch):
+    user_dir = tmp_path / "user-models"
+    mine = _user_model(user_dir)
+    (mine / "model.onnx").write_bytes(b"half a model")
+    monkeypatch.setenv("DIGIT_LENS_USER_MODELS", str(user_dir))
+    window = open_window(qtbot, tmp_path)
+    assert "not a valid ONNX model" in window.controller.unusable_reason("user:mnist-cnn")
+    assert window.controller.is_usable("mnist-cnn")
+    action = next(a for a in window.model_actions.actions() if a.data() == "user:mnist-cnn")
+    assert not action.isEnabled() and "mnist-cnn (yours)" in action.text()
+
+
+def test_user_models_in_the_plain_discovery(tmp_path):
+    _user_model(tmp_path / "mine")
+    entries = models.discover_all(MODELS_DIR, tmp_path / "mine")
+    assert [e.key for e in entries] == ["mnist-dense", "mnist-cnn", "user:mnist-cnn",
+                                        "fashion-dense", "fashion-cnn"]
+    assert models.discover_all(MODELS_DIR, tmp_path / "nowhere") == models.discover(MODELS_DIR)
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_euid():
+    yield
+    assert os.geteuid() == os.getuid()

@@ -1,0 +1,206 @@
+"""Issue 9, item 13: the window at 1280x800, 1024x700 and its minimum size, and the small
+things testers found in it. Real windows, real models, real events."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from gui_support import (
+    SAMPLES_DIR,
+    draw,
+    open_file,
+    open_window,
+    samples,
+    shipped_ids,
+    true_class,
+    use_model,
+)
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QFontMetrics, QFontMetricsF
+from PySide6.QtWidgets import QToolButton
+
+from desktop import image_io, models
+from desktop.gui.canvas import PLACEHOLDER_MARGIN, placeholder_title_font
+from desktop.gui.curves import TrainingCurves
+from desktop.gui.gallery import PATH_ROLE
+from desktop.gui.scripted_input import DIGITS, NOT_DIGITS
+from desktop.gui.status_bar import elide_words
+from desktop.gui.training_view import format_duration
+
+SIZES = [(1280, 800), (1024, 700), "minimum"]
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    return open_window(qtbot, tmp_path)
+
+
+def _resize(qtbot, window, size) -> None:
+    if size == "minimum":
+        size = (window.minimumWidth(), window.minimumHeight())
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == tuple(size))
+    qtbot.wait(20)  # the layouts settle in the event loop, as they do for a user
+
+
+def _top(widget, window) -> int:
+    return widget.mapTo(window, QPoint(0, 0)).y()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_model_picker_stays_on_the_toolbar(qtbot, window, size):
+    _resize(qtbot, window, size)
+    picker, toolbar = window.model_picker, window.toolbar
+    assert picker.isVisible()
+    area = toolbar.rect()
+    placed = picker.geometry()
+    assert area.contains(placed), (area, placed)
+    extension = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+    assert extension is None or not extension.isVisible()  # nothing went to the overflow
+    for button in picker.datasets.buttons.values():
+        assert button.isVisible() and button.width() >= button.minimumWidth()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_clothing_prompt_fits_the_sheet(qtbot, window, size):
+    _resize(qtbot, window, size)
+    use_model(qtbot, window, shipped_ids("fashion")[0])
+    title = window.canvas.placeholder[0]
+    assert title == "Draw a piece of clothing here"
+    paper = window.canvas.paper_rect()
+    font = placeholder_title_font(window.canvas.font(), title, paper)
+    width = QFontMetricsF(font).horizontalAdvance(title)
+    assert width <= paper.width() - 2 * PLACEHOLDER_MARGIN or font.pointSizeF() == 11.0
+
+
+def test_the_bars_stay_put_between_sure_and_unsure(qtbot, window):
+    use_model(qtbot, window, "mnist-cnn")
+    bars = window.prediction_panel.bars
+    empty = _top(bars, window)
+    draw(window, DIGITS["7"])
+    assert not window.prediction_panel.prediction.unsure
+    sure = _top(bars, window)
+    window.canvas.clear()
+    draw(window, NOT_DIGITS["smile"])
+    assert window.prediction_panel.prediction.unsure  # the headline is a sentence now
+    assert _top(bars, window) == sure == empty
+
+
+def test_the_training_tabs_stay_put_between_models(qtbot, window):
+    window.results_tabs.setCurrentWidget(window.training_panel)
+    tops = {}
+    for model_id in shipped_ids():
+        use_model(qtbot, window, model_id)
+        qtbot.wait(10)  # one turn of the event loop for the layout
+        tops[model_id] = _top(window.training_panel.tabs, window)
+    assert len(set(tops.values())) == 1, tops
+    summary = window.training_panel.summary_text("architecture")
+    assert summary == window.controller.current_info.summary  # in full, e.g. in the tooltip
+
+
+def test_an_error_box_goes_away_when_a_later_picture_loads(qtbot, window, tmp_path):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"not a picture")
+    window.open_path(bad)
+    qtbot.waitUntil(lambda: window.last_error is not None)
+    assert window._error_box.isVisible()
+    open_file(qtbot, window, samples("mnist")[4])
+    assert not window._error_box.isVisible()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_long_status_message_ends_at_a_word_with_an_ellipsis(qtbot, window, size):
+    _resize(qtbot, window, size)
+    text = ("/home/someone/Pictures/holidays 2026/scans/page-0001.png is not a picture in a "
+            "format this app reads (bmp, gif, jpeg, png, svg, webp, and a few more)")
+    window.show_error("The picture cannot be opened", text)
+    status = window.statusBar()
+    shown = status.currentMessage()
+    full = f"The picture cannot be opened: {text}"
+    assert shown.endswith("…") and full.startswith(shown[:-1])
+    assert full[len(shown) - 1] == " " or shown[-2] in ",;:-"  # cut between words
+    assert status.toolTip() == full and status.full_message == full
+    width = QFontMetrics(status.font()).horizontalAdvance(shown)
+    assert width < window.model_label.geometry().left()
+    window._error_box.close()
+
+
+def test_elide_words_keeps_whole_words():
+    def fits(text: str) -> bool:
+        return len(text) <= 12
+
+    assert elide_words("short", fits) == "short"
+    assert elide_words("one two three four", fits) == "one two…"
+    assert elide_words("incomprehensibilities", fits) == "incomprehen…"
+
+
+def test_model_menu_entries_are_not_padded(window):
+    texts = [action.text() for action in window.model_actions.actions()]
+    assert texts and all("  " not in text and text == text.strip() for text in texts)
+    assert any(text.endswith("%)") for text in texts)
+
+
+def test_a_random_sample_highlights_its_tile(qtbot, window):
+    window.random_sample_action.trigger()
+    qtbot.waitUntil(lambda: window.canvas.document.picture_name is not None)
+    item = window.gallery.currentItem()
+    assert item is not None and item.isSelected()
+    assert item.data(PATH_ROLE).endswith(window.canvas.document.picture_name)
+
+
+def test_pasting_an_empty_clipboard_pops_no_dialog(qtbot, window):
+    from PySide6.QtGui import QGuiApplication
+
+    QGuiApplication.clipboard().clear()
+    window.paste_action.trigger()
+    assert window._error_box is None or not window._error_box.isVisible()
+    assert window.statusBar().currentMessage().startswith("Nothing to paste")
+
+
+def test_the_latency_figure_says_what_it_is(qtbot, window):
+    draw(window, DIGITS["4"])
+    text = window.latency_label.text()
+    assert text.startswith("Classified in ") and text.endswith(" ms")
+
+
+def test_tiny_runs_show_their_duration_and_the_whole_marker(qtbot):
+    assert format_duration(0.37) == "0.4 s"
+    assert format_duration(0.01) == "under 0.1 s"
+    assert format_duration(9.4) == "9.4 s"
+    assert format_duration(51.4) == "51 s"
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.resize(520, 300)
+    # One epoch (a --limit try) at 100 % validation accuracy: the circle sits on the top edge.
+    curves.set_history([{"epoch": 1, "train_loss": 0.9, "val_loss": 0.4,
+                         "train_accuracy": 0.8, "val_accuracy": 1.0}], 1)
+    curves.grab()  # paints
+    assert len(curves.best_markers) == 2  # loss and accuracy
+    for marker, clip in curves.best_markers:
+        assert clip.contains(marker), (marker, clip)
+    plots = [area[0] for area in curves._plot_areas]
+    for (marker, _), plot in zip(curves.best_markers, plots, strict=True):
+        assert math.isclose(marker.center().x(), plot.center().x(), abs_tol=0.5)
+
+
+@pytest.mark.parametrize("model_id", shipped_ids())
+def test_the_gallery_marks_the_samples_the_model_gets_wrong(qtbot, window, model_id):
+    use_model(qtbot, window, model_id)
+    info = window.controller.current_info
+    classifier = models.Classifier(info)
+    qtbot.waitUntil(lambda: window.gallery.count() > 0)
+    expected = {}
+    for path in window.gallery.paths():
+        prediction = classifier.classify(image_io.load_image(path))
+        if prediction.index != true_class(path):
+            expected[path] = prediction.label
+    qtbot.waitUntil(lambda: window.gallery.mistakes() == expected)
+    for row in range(window.gallery.count()):
+        item = window.gallery.item(row)
+        wrong = item.data(PATH_ROLE) in {str(p) for p in expected}
+        assert ("the model says" in item.toolTip()) == wrong
+
+
+def test_the_samples_folder_is_where_the_gallery_reads(window):
+    assert window.gallery.folder.parent == SAMPLES_DIR
