@@ -9,13 +9,16 @@ Exit status: 0 all classified, 1 some file could not be classified (the others s
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
 from desktop import models, paths
-from desktop.image_io import ImageError, load_image
+from desktop.image_io import ImageError, display_name, load_image
 
 DEFAULT_MODEL = "mnist-cnn"
 
@@ -72,6 +75,26 @@ def classify_files(classifier: models.Classifier, files: list[str]) -> list[dict
     return results
 
 
+def quiet_on_broken_pipe(run: Callable[..., int]) -> Callable[..., int]:
+    """`classify ... | head` closes the pipe early: end quietly, not with a traceback."""
+
+    @functools.wraps(run)
+    def wrapper(*args, **kwargs) -> int:
+        try:
+            status = run(*args, **kwargs)
+            sys.stdout.flush()  # a late EPIPE shows here, not at interpreter exit
+            return status
+        except BrokenPipeError:
+            # Python would try to flush stdout again at exit: point it at nothing.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+        except KeyboardInterrupt:
+            return 130
+
+    return wrapper
+
+
+@quiet_on_broken_pipe
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     entries = models.discover(args.models_dir or paths.models_dir())
@@ -85,10 +108,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results, indent=1))
     for result in results:
         if "error" in result:
-            print(f"{result['file']}: error: {result['error']}", file=sys.stderr)
+            print(f"{display_name(result['file'])}: error: {result['error']}", file=sys.stderr)
         elif not args.json:
             confidence = result["probabilities"][result["index"]]
-            print(f"{result['file']}: {result['prediction']} ({100 * confidence:.1f}%)")
+            print(f"{display_name(result['file'])}: {result['prediction']} "
+                  f"({100 * confidence:.1f}%)")
     return 1 if any("error" in result for result in results) else 0
 
 
