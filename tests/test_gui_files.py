@@ -219,8 +219,8 @@ def test_a_big_picture_is_decoded_off_the_ui_thread(qtbot, window, tmp_path):
 def test_a_newer_picture_stops_the_decode_of_an_older_one(qtbot, window, tmp_path):
     from hostile_corpus import png
 
-    big = tmp_path / "big.png"  # 48 megapixels: decoding takes a while
-    big.write_bytes(png(8000, 6000, rows=lambda y: b"\xff" * 8000))
+    big = tmp_path / "big.png"  # 64 megapixels: decoding takes far over the 0.25 s of grace
+    big.write_bytes(png(8000, 8000, colour=2, rows=lambda y: b"\xff" * 24000))
     decoder = window.loader.decoder
     window.open_path(big)
     qtbot.waitUntil(lambda: decoder.busy, timeout=60000)

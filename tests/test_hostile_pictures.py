@@ -85,3 +85,24 @@ def test_damaged_pictures_are_never_classified_silently(corpus, answers):
     for name in ("half.jpg", "truncated-half.png", "truncated-half.jpg", "truncated-half.gif",
                  "truncated-half.bmp", "truncated-half.webp", "truncated-half.tiff"):
         assert "damaged" in results[name]["error"], results[name]
+
+
+def test_piping_into_head_ends_quietly(samples_dir):
+    """`classify ... | head -n 1`: head leaves early, the classifier must not complain."""
+    sample = str(next((samples_dir / "mnist").glob("*.png")))
+    command = f'"{sys.executable}" -m desktop.classify --json "$@" | head -n 1'
+    result = subprocess.run(["sh", "-c", command, "sh", *[sample] * 400], cwd=ROOT,
+                            capture_output=True, timeout=HANG_TIMEOUT_S)
+    assert result.stdout == b"[\n"
+    assert result.stderr == b""
+
+
+def test_plain_output_names_files_that_are_not_utf8(corpus):
+    picture = next(case.path for case in corpus if case.name == "caf\\xe9-not-utf8.png")
+    broken = next(case.path for case in corpus if case.name == "\\xff\\xfe-random.png")
+    result = subprocess.run([sys.executable, "-m", "desktop.classify", picture, broken],
+                            cwd=ROOT, capture_output=True, timeout=HANG_TIMEOUT_S)
+    assert result.returncode == 1
+    assert "caf\\xe9-not-utf8.png: 7 (" in result.stdout.decode()
+    assert "\\xff\\xfe-random.png: error: " in result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()

@@ -278,7 +278,7 @@ def test_a_decode_over_its_time_is_abandoned_and_the_next_one_works(tmp_path: Pa
 def test_cancel_stops_the_running_decode_at_once(tmp_path: Path) -> None:
     big = tmp_path / "big.png"
     big.write_bytes(png(8000, 6000, rows=lambda y: b"\xff" * 8000))
-    decoder = Decoder()
+    decoder = Decoder(cancel_grace_s=0)
     decoder.start()
     outcome: list[BaseException] = []
 
