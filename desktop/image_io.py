@@ -71,7 +71,7 @@ MEMORY_LIMIT_MB = 1024
 # slow pictures into "too complex" ones; the wall-clock timeout below is the backstop for what
 # waits without computing. (Where RLIMIT_CPU does not exist, only the wall clock counts.)
 DECODE_CPU_LIMIT_S = 10
-DECODE_TIMEOUT_S = 30.0
+DECODE_TIMEOUT_S = 60.0
 # A cancelled decode younger than this is let finish (its result is dropped) rather than
 # killed: starting a new child costs a few hundred ms, more than most decodes.
 CANCEL_GRACE_S = 0.25
@@ -559,7 +559,9 @@ def _read(device: QIODevice, name: str) -> np.ndarray:
     size = reader.size()
     if size.isValid():
         width, height = size.width(), size.height()
-        if kind not in _NATIVELY_SCALED and width * height > MAX_PIXELS:
+        # JPEG decodes at 1/8 of its size at best: 16 times as many pixels cost the same.
+        limit = MAX_PIXELS * (16 if kind in _NATIVELY_SCALED else 1)
+        if kind not in ("svg", "svgz") and width * height > limit:
             raise ImageError(_too_large(name, width, height))
         if max(width, height) > MAX_SIDE:
             scale = MAX_SIDE / max(width, height)
@@ -635,7 +637,7 @@ def _reason(reader: QImageReader) -> str:
 
 def _too_large(name: str, width: int, height: int) -> str:
     return (f"{name} is too large to open ({width} x {height} pixels; this app opens pictures "
-            f"of up to {MAX_PIXELS >> 20} megapixels).")
+            f"of up to {MAX_PIXELS >> 20} megapixels, JPEG up to {MAX_PIXELS >> 16}).")
 
 
 def _format_list() -> str:

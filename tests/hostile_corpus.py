@@ -204,7 +204,7 @@ def write_corpus(folder: Path) -> list[Case]:
     jpeg = bytearray(good["jpg"])
     sof = jpeg.find(b"\xff\xc0")
     jpeg[sof + 5: sof + 9] = struct.pack(">HH", 65000, 65000)
-    add("huge-header-65000x65000.jpg", ERROR, bytes(jpeg))
+    add("huge-header-65000x65000.jpg", ERROR, bytes(jpeg), "too large")
     bits = (16383 - 1) | (16383 - 1) << 14 | 1 << 28
     vp8l = b"\x2f" + struct.pack("<I", bits) + rng.randbytes(64)
     add("huge-header-16383x16383.webp", ERROR,
