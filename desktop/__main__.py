@@ -9,6 +9,10 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; `argv` are the command-line arguments without the program name."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["--decode-pictures"]:  # hidden: the picture decoder's child process
+        from desktop import image_io
+
+        return image_io.serve()
     if arguments[:1] == ["--self-test"]:  # headless: no window, no display needed
         from desktop import selftest
 

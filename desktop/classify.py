@@ -10,13 +10,16 @@ Exit status: 0 all classified, 1 some file could not be classified (the others s
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
 from desktop import models, numbers, paths
-from desktop.image_io import ImageError, load_image
+from desktop.image_io import ImageError, display_name, load_image
 from desktop.verdict import one_line
 
 DEFAULT_MODEL = "mnist-cnn"
@@ -112,15 +115,35 @@ def report_numbers(results: list[dict], as_json: bool) -> int:
         print(json.dumps(results, indent=1))
     for result in results:
         if "error" in result:
-            print(f"{result['file']}: error: {result['error']}", file=sys.stderr)
+            print(f"{display_name(result['file'])}: error: {result['error']}", file=sys.stderr)
         elif not as_json:
             digits = ", ".join(
                 f"{d['prediction'] if d['accepted'] else numbers.UNREADABLE} "
                 f"{100 * d['probabilities'][d['index']]:.0f}%" for d in result["digits"])
-            print(f"{result['file']}: {result['number']} ({digits})")
+            print(f"{display_name(result['file'])}: {result['number']} ({digits})")
     return 1 if any("error" in result for result in results) else 0
 
 
+def quiet_on_broken_pipe(run: Callable[..., int]) -> Callable[..., int]:
+    """`classify ... | head` closes the pipe early: end quietly, not with a traceback."""
+
+    @functools.wraps(run)
+    def wrapper(*args, **kwargs) -> int:
+        try:
+            status = run(*args, **kwargs)
+            sys.stdout.flush()  # a late EPIPE shows here, not at interpreter exit
+            return status
+        except BrokenPipeError:
+            # Python would try to flush stdout again at exit: point it at nothing.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+        except KeyboardInterrupt:
+            return 130
+
+    return wrapper
+
+
+@quiet_on_broken_pipe
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # The user's own models too, as "user:<id>" (a shipped id means the shipped model).
@@ -142,9 +165,9 @@ def main(argv: list[str] | None = None) -> int:
                          indent=1))
     for result in results:
         if "error" in result:
-            print(f"{result['file']}: error: {result['error']}", file=sys.stderr)
+            print(f"{display_name(result['file'])}: error: {result['error']}", file=sys.stderr)
         elif not args.json:
-            print(f"{result['file']}: {result.pop('line')}")
+            print(f"{display_name(result['file'])}: {result.pop('line')}")
     return 1 if any("error" in result for result in results) else 0
 
 

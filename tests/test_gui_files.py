@@ -220,3 +220,43 @@ def test_a_big_picture_is_decoded_off_the_ui_thread(qtbot, window, tmp_path):
     assert window.canvas.document.picture is None  # not decoded on the spot
     qtbot.waitUntil(lambda: window.canvas.document.picture_name == path.name, timeout=20000)
     assert window.prediction_panel.prediction.label == "7"
+
+
+def test_a_newer_picture_stops_the_decode_of_an_older_one(qtbot, window, tmp_path):
+    from hostile_corpus import png
+
+    big = tmp_path / "big.png"  # 64 megapixels: decoding takes far over the 0.25 s of grace
+    big.write_bytes(png(8000, 8000, colour=2, rows=lambda y: b"\xff" * 24000))
+    decoder = window.loader.decoder
+    window.open_path(big)
+    qtbot.waitUntil(lambda: decoder.busy, timeout=60000)
+    child = decoder.process_id
+    path = samples("mnist")[3]
+    window.open_path(path)
+    # Generous: a fresh child process starts in a quarter of a second, or far longer on a
+    # machine busy with other work.
+    qtbot.waitUntil(lambda: window.canvas.document.picture_name == path.name, timeout=60000)
+    assert decoder.process_id != child  # the old decode was killed, a fresh child took over
+    qtbot.wait(200)
+    assert window.canvas.document.picture_name == path.name
+    assert window.last_error is None
+    assert window.prediction_panel.prediction.index == true_class(path)
+
+
+def test_hostile_and_odd_pictures_in_the_window(qtbot, window, tmp_path):
+    import os
+
+    from hostile_corpus import svg_bomb
+
+    bomb = tmp_path / "bomb.svg"
+    bomb.write_text(svg_bomb(9))
+    window.open_path(bomb)
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=60000)
+    assert "bomb.svg is too complex" in window.last_error
+    text = tmp_path / os.fsdecode(b"seven-\xe9.svg")  # SVG text, a name that is not UTF-8
+    text.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><text '
+                    'x="16" y="54" font-size="56">7</text></svg>')
+    window.open_path(text)
+    qtbot.waitUntil(lambda: window.canvas.document.picture is not None, timeout=60000)
+    assert window.canvas.document.picture_name == "seven-\\xe9.svg"
+    assert window.windowTitle() == "seven-\\xe9.svg - Digit Lens"
