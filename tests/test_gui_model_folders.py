@@ -178,7 +178,8 @@ def test_user_models_are_listed_beside_the_shipped_ones(qtbot, tmp_path, monkeyp
     assert mine.display_name == "mnist-cnn (yours, trained 2026-11-21, 3 epochs, lr 0.003)"
     texts = {a.data(): a.text() for a in window.model_actions.actions()}
     assert texts["user:mnist-cnn"] == f"Digits - {mine.display_name}"
-    assert texts["mnist-cnn"] == "Digits - CNN (99.7 %)"
+    shipped = controller.entry("mnist-cnn").info.test_accuracy
+    assert texts["mnist-cnn"] == f"Digits - CNN ({100 * shipped:.1f} %)"
 
     use_model(qtbot, window, "mnist-cnn")
     button = window.model_picker.architectures.buttons["user:cnn"]
@@ -193,7 +194,7 @@ def test_user_models_are_listed_beside_the_shipped_ones(qtbot, tmp_path, monkeyp
 
     # The shipped model is still there and still itself.
     use_model(qtbot, window, "mnist-cnn")
-    assert window.training_panel.summary_text("accuracy").startswith("99.72 %")
+    assert window.training_panel.summary_text("accuracy").startswith(f"{100 * shipped:.2f} %")
     assert window.model_picker.architectures.buttons["cnn"].isChecked()
     # The user's digits model has no place among clothing models.
     use_model(qtbot, window, "fashion-cnn")

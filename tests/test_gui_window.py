@@ -24,7 +24,7 @@ from desktop import image_io, models
 from desktop.gui.canvas import PLACEHOLDER_MARGIN, placeholder_title_font
 from desktop.gui.curves import TrainingCurves
 from desktop.gui.gallery import PATH_ROLE
-from desktop.gui.scripted_input import DIGITS, NOT_DIGITS
+from desktop.gui.scripted_input import DIGITS, NOT_DIGITS, UNCLEAR_DIGITS
 from desktop.gui.status_bar import elide_words
 from desktop.gui.training_view import format_duration
 
@@ -82,9 +82,13 @@ def test_the_bars_stay_put_between_sure_and_unsure(qtbot, window):
     assert not window.prediction_panel.prediction.unsure
     sure = _top(bars, window)
     window.canvas.clear()
-    draw(window, NOT_DIGITS["smile"])
+    draw(window, UNCLEAR_DIGITS["most of a circle"])
     assert window.prediction_panel.prediction.unsure  # the headline is a sentence now
-    assert _top(bars, window) == sure == empty
+    unsure = _top(bars, window)
+    window.canvas.clear()
+    draw(window, NOT_DIGITS["cross"])
+    assert not window.prediction_panel.prediction.accepted  # "This doesn't look like a digit"
+    assert _top(bars, window) == unsure == sure == empty
 
 
 def test_the_training_tabs_stay_put_between_models(qtbot, window):

@@ -66,7 +66,8 @@ def test_one_clear_answer_per_file(corpus, answers):
     for case, result in zip(corpus, results, strict=True):
         if "prediction" in result:
             assert case.expect in (PICTURE, ANY), (case.name, result)
-            assert set(result) == {"file", "prediction", "index", "probabilities"}
+            assert set(result) == {"file", "accepted", "prediction", "index", "probabilities",
+                                   "outlier"}
             continue
         error = result["error"]
         assert error and "\n" not in error and "Traceback" not in error, (case.name, error)
