@@ -10,11 +10,12 @@ from pathlib import Path
 
 import torch
 
-from trainer import export, metrics
+from trainer import export, metrics, testhook
 from trainer.data import DATASETS, load_splits
 from trainer.distributed import Context
 from trainer.export import METADATA_FORMAT
 from trainer.models import describe, parameter_count
+from trainer.settings import DEFAULT_DROPOUT
 from trainer.train import DEFAULTS, TrainConfig, evaluate, to_input, train
 
 
@@ -24,6 +25,8 @@ def make_config(dataset: str, architecture: str, args: argparse.Namespace) -> Tr
         if getattr(args, name) is not None:
             settings[name] = getattr(args, name)
     augment = settings.pop("augment", True) and args.augment
+    # Record the dropout really used (not None), so the stored config says it.
+    settings.setdefault("dropout", DEFAULT_DROPOUT[architecture])
     return TrainConfig(
         dataset=dataset, architecture=architecture, seed=args.seed, patience=args.patience,
         val_size=args.val_size, limit=args.limit, class_weights=args.class_weights,
@@ -42,6 +45,7 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
     if context.is_main:
         print(f"== {config.model_id} on {where}: up to {config.epochs} epochs, batch "
               f"{config.batch_size}, lr {config.lr}", file=sys.stderr, flush=True)
+    testhook.phase("data")
     splits = load_splits(spec, data_dir, config.val_size, config.seed, config.limit)
     log(f"data: {len(splits.train)} training, {len(splits.val)} validation, "
         f"{len(splits.test)} test images from {data_dir}")
@@ -73,8 +77,10 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
         "description": f"{spec.title} ({spec.torchvision_name}) classifier, "
                        f"{architecture} architecture, trained with {torch.__version__}",
     }
+    testhook.phase("export")
     onnx_bytes = export.to_onnx_bytes(model, metadata)
     parity_images = to_input(splits.test.images[:256], result.mean, result.std)
+    testhook.phase("parity")
     worst = export.check_parity(model, onnx_bytes, parity_images)
     log(f"ONNX Runtime matches PyTorch (max difference {worst:.1e})")
 
