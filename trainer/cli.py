@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     checkpoints = args.checkpoint_dir or _default_checkpoints()
 
     locks: list[folders.FolderLock] = []
-    created: list[Path] = []
+    created: list[list[Path]] = []
     try:
         # Before any work: the folders, and that no other trainer writes the same models.
         folders.check_writable_folder(args.out_dir, "--out-dir")
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         for model_id in model_ids:
             folders.check_target(args.out_dir / model_id, MODEL_FILE)
         if _is_main_process():
-            created = folders.make_folders(args.out_dir) + folders.make_folders(checkpoints)
+            created = [folders.make_folders(args.out_dir), folders.make_folders(checkpoints)]
             for model_id in model_ids:
                 for folder, what in ((args.out_dir, f"{model_id} in {args.out_dir}"),
                                      (checkpoints, f"the checkpoints of {model_id}")):
@@ -225,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for lock in reversed(locks):
             lock.release()
-        folders.remove_if_empty(created)
+        for chain in created:
+            folders.remove_if_empty(chain)
 
 
 def _sweep(folder: Path, lock: folders.FolderLock) -> None:
