@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from desktop import models, paths
 from desktop.image_io import ImageError, load_image
+from desktop.verdict import one_line
 
 DEFAULT_MODEL = "mnist-cnn"
 
@@ -65,9 +66,13 @@ def classify_files(classifier: models.Classifier, files: list[str]) -> list[dict
             continue
         results.append({
             "file": name,
+            # False: the picture is none of the model's classes; "prediction" is the best guess.
+            "accepted": prediction.accepted,
             "prediction": prediction.label,
             "index": prediction.index,
             "probabilities": [round(float(p), 6) for p in prediction.probabilities],
+            "outlier": round(prediction.outlier, 6),
+            "line": one_line(prediction, classifier.info.dataset),
         })
     return results
 
@@ -82,13 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         _fail(str(exc), status=1)
     results = classify_files(classifier, args.images)
     if args.json:
-        print(json.dumps(results, indent=1))
+        print(json.dumps([{k: v for k, v in r.items() if k != "line"} for r in results],
+                         indent=1))
     for result in results:
         if "error" in result:
             print(f"{result['file']}: error: {result['error']}", file=sys.stderr)
         elif not args.json:
-            confidence = result["probabilities"][result["index"]]
-            print(f"{result['file']}: {result['prediction']} ({100 * confidence:.1f}%)")
+            print(f"{result['file']}: {result.pop('line')}")
     return 1 if any("error" in result for result in results) else 0
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from desktop import models
@@ -45,7 +46,8 @@ def test_json_output_with_one_bad_file(models_dir: Path, samples_dir: Path, tmp_
     classes, classifier = entry.info.classes, models.Classifier(entry.info)
     right = 0
     for path, answer in zip(samples, answers[:1] + answers[2:], strict=True):
-        assert set(answer) == {"file", "prediction", "index", "probabilities"}
+        assert set(answer) == {"file", "accepted", "prediction", "index", "probabilities",
+                               "outlier"}
         in_process = classifier.classify(load_image(path))  # exactly what the app would say
         assert answer["index"] == in_process.index, answer
         right += answer["index"] == int(path.name.split("-")[0])
@@ -63,7 +65,52 @@ def test_plain_output_with_the_default_model(samples_dir: Path) -> None:
     lines = result.stdout.splitlines()
     assert len(lines) == len(samples)
     for path, line in zip(samples, lines, strict=True):
-        assert re.fullmatch(rf"{re.escape(str(path))}: \S+ \(\d+\.\d%\)", line), line
+        assert re.fullmatch(rf"{re.escape(str(path))}: \d \(\d+\.\d %\)", line), line
+
+
+@pytest.mark.parametrize(("model_id", "others"), [("mnist-cnn", "not digits"),
+                                                  ("mnist-dense", "not digits"),
+                                                  ("fashion-cnn", "digits"),
+                                                  ("fashion-dense", "digits")])
+def test_pictures_of_something_else_are_not_accepted(models_dir: Path, samples_dir: Path,
+                                                     tmp_path: Path, model_id: str,
+                                                     others: str) -> None:
+    """Letters, shapes and scribbles are no digits; digits are no clothing. The answer says so
+    ("accepted": false) and still names the best guess; the model's own samples pass."""
+    if others == "digits":
+        pictures = sorted((samples_dir / "mnist").glob("*.png"))
+        own = sorted((samples_dir / "fashion").glob("*.png"))
+    else:
+        pictures = write_not_digits(tmp_path, count=20)
+        own = sorted((samples_dir / "mnist").glob("*.png"))
+    result = run_cli("--json", "--model", model_id, *pictures, *own)
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout)
+    strangers, known = answers[:len(pictures)], answers[len(pictures):]
+    rejected = [a for a in strangers if a["accepted"] is False]
+    assert len(rejected) >= 0.8 * len(pictures), [a["outlier"] for a in strangers]
+    assert all(a["prediction"] and 0 <= a["outlier"] <= 1 for a in rejected)
+    assert sum(a["accepted"] for a in known) >= len(known) - 1
+    plain = run_cli("--model", model_id, *pictures[:5]).stdout
+    subject = "a digit" if others == "not digits" else "clothing"
+    assert f"not {subject} (best guess " in plain
+
+
+def write_not_digits(folder: Path, count: int) -> list[Path]:
+    """Letters, shapes and scribbles from the held-out families, saved as PNG pictures."""
+    from PySide6.QtGui import QImage
+
+    from trainer.handwriting import negatives
+
+    paths = []
+    for i, (family, gray) in enumerate(negatives(count, seed=99, held_out=True)):
+        pixels = np.ascontiguousarray((gray * 255).astype(np.uint8))
+        image = QImage(pixels.data, pixels.shape[1], pixels.shape[0], pixels.shape[1],
+                       QImage.Format.Format_Grayscale8)
+        path = folder / f"{i:02d}-{family}.png"
+        assert image.save(str(path))
+        paths.append(path)
+    return paths
 
 
 def test_unknown_model_is_a_one_line_error(models_dir: Path, samples_dir: Path) -> None:

@@ -12,6 +12,14 @@ from desktop import image_io
 from desktop.gui.document import DOCUMENT_SIZE
 from desktop.gui.scripted_input import DIGITS, NOT_DIGITS, draw_stroke, send_mouse
 
+# Half-finished or squashed digits that a reader could take for either of two classes.
+UNCLEAR_DIGITS = [
+    [[(0.3, 0.3), (0.7, 0.3), (0.55, 0.55)]],  # the top of a 7, or a flag
+    [[(0.35, 0.35), (0.5, 0.25), (0.5, 0.55)]],  # a short flagged stroke: 1 or 7
+    [[(0.35, 0.3), (0.65, 0.3), (0.65, 0.7), (0.35, 0.7)]],  # an open box: 0, 3, 7?
+    [[(0.45, 0.25), (0.5, 0.8)], [(0.3, 0.5), (0.55, 0.45)]],  # a crossed stick: 1, 4, 7
+]
+
 
 @pytest.fixture
 def window(qtbot, tmp_path):
@@ -119,15 +127,36 @@ def test_brush_size_keys_and_slider_agree(window):
 def test_the_app_says_when_it_is_not_sure(qtbot, window):
     panel = window.prediction_panel
     found = None
-    for shape in NOT_DIGITS.values():
+    for shape in [*NOT_DIGITS.values(), *UNCLEAR_DIGITS]:
         window.canvas.clear()
         draw(window, shape)
-        if panel.prediction is not None and panel.prediction.unsure:
-            found = panel.prediction
+        prediction = panel.prediction
+        if prediction is not None and prediction.unsure and prediction.accepted:
+            found = prediction
             break
-    assert found is not None, "none of the non-digit drawings made the model unsure"
+    assert found is not None, "none of the unclear drawings made the model unsure"
     first, second = (panel.bars.classes[i] for i in np.argsort(found.probabilities)[::-1][:2])
     assert panel.headline.text() == f"Not sure - maybe {first} or {second}"
+
+
+@pytest.mark.parametrize("model_id", shipped_ids("mnist"))
+def test_the_app_says_when_a_drawing_is_not_a_digit(qtbot, window, model_id):
+    use_model(qtbot, window, model_id)
+    panel = window.prediction_panel
+    rejected = []
+    for name, shape in NOT_DIGITS.items():
+        window.canvas.clear()
+        draw(window, shape)
+        if panel.prediction is not None and not panel.prediction.accepted:
+            rejected.append(name)
+            assert panel.headline.text() == "This doesn't look like a digit"
+            assert "none of its classes" in panel.detail.text()
+            assert panel.bars.muted and panel.bars.probabilities is not None
+    assert len(rejected) >= len(NOT_DIGITS) - 1, f"only {rejected} were called no digit"
+    window.canvas.clear()
+    draw(window, DIGITS["7"])  # a real digit brings the answer and the coloured bars back
+    assert panel.prediction.accepted and panel.prediction.label == "7"
+    assert panel.headline.text() == "7" and not panel.bars.muted
 
 
 def test_the_right_button_erases_and_escape_cancels_a_stroke(window):

@@ -17,7 +17,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from desktop.models import load_metrics
+from desktop.models import Classifier, load_metrics, read_info
 from trainer import export
 from trainer.cli import main
 from trainer.data import DATASETS, load_splits
@@ -77,20 +77,40 @@ def test_smoke_run_exports_a_verified_model(tmp_path: Path, data_dir: Path,
     assert 0.1 < normalization["mean"] < 0.2 and 0.25 < normalization["std"] < 0.35
     # the batch dimension stays dynamic: 1 and 37 images both work
     for batch in (1, 37):
-        out = session.run(None, {"image": np.zeros((batch, 1, 28, 28), np.float32)})[0]
-        assert out.shape == (batch, 10)
+        out, outlier = session.run(None, {"image": np.zeros((batch, 1, 28, 28), np.float32)})
+        assert out.shape == (batch, 10) and outlier.shape == (batch, 1)
         assert np.allclose(out.sum(1), 1.0, atol=1e-5)
+        assert ((outlier >= 0) & (outlier <= 1)).all()
+
+    # the temperature and the rejection threshold travel in the metadata, as the app reads them
+    info = read_info(folder / "model.onnx")
+    assert info.temperature == pytest.approx(report["calibration"]["temperature"])
+    assert info.reject_threshold == pytest.approx(report["rejection"]["threshold"])
+    assert 0.5 <= info.reject_threshold < 1
+    assert 0 < report["calibration"]["test_ece_after"] < 1
+    assert {"real_rejected", "others_rejected"} <= set(report["rejection"]["sweep"][0])
+
+
+def test_without_extra_data_the_model_has_no_outlier_output(tmp_path: Path,
+                                                            data_dir: Path) -> None:
+    assert run_cli(tmp_path, "--dataset", "fashion", "--model", "dense", "--no-extra-data",
+                   "--limit", "500", "--epochs", "1", "--quiet") == 0
+    info = read_info(tmp_path / "models" / "fashion-dense" / "model.onnx")
+    assert info.reject_threshold is None
+    prediction = Classifier(info).predict_model_input(np.zeros((28, 28), np.float32))
+    assert prediction.accepted and prediction.outlier == 0.0
 
 
 def test_parity_check_rejects_a_model_that_differs(data_dir: Path) -> None:
     splits = load_splits(DATASETS["mnist"], data_dir, val_size=500, seed=0, limit=200)
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)).eval()
     other = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)).eval()
-    onnx_bytes = export.to_onnx_bytes(other, {"model_id": "x"})
+    onnx_bytes = export.to_onnx_bytes(export.WithSoftmax(other), {"model_id": "x"})
     images = splits.test.images[:16].unsqueeze(1).float() / 255
     with pytest.raises(export.ExportError):
-        export.check_parity(model, onnx_bytes, images)
-    assert export.check_parity(other, onnx_bytes, images) < export.PARITY_TOLERANCE
+        export.check_parity(export.WithSoftmax(model), onnx_bytes, images)
+    assert export.check_parity(export.WithSoftmax(other), onnx_bytes,
+                               images) < export.PARITY_TOLERANCE
 
 
 def test_failed_export_leaves_the_previous_model_intact(tmp_path: Path, data_dir: Path,

@@ -1,7 +1,8 @@
 """Batched data augmentation on whole tensors (no per-image Python loop).
 
 Digits: people draw with other pens, slants, sizes and positions than MNIST's writers, so each
-training digit is randomly rotated, sheared, scaled, shifted, and its strokes thickened or thinned.
+training digit is randomly rotated, sheared, scaled, shifted, elastically bent, and its strokes
+thickened or thinned.
 Clothing: mirrored left-right and shifted slightly (a shirt is still a shirt when mirrored).
 """
 
@@ -63,10 +64,25 @@ def random_stroke_width(images: torch.Tensor, generator: torch.Generator) -> tor
     return images + amount * (target - images)
 
 
+def random_elastic(images: torch.Tensor, generator: torch.Generator, strength: float = 2.0,
+                   share: float = 0.5) -> torch.Tensor:
+    """Bend `share` of the images with a smooth random displacement field (about `strength`
+    pixels), like a hand that writes the same digit a little differently every time."""
+    n, _, height, width = images.shape
+    coarse = torch.randn(n, 2, 4, 4, generator=generator) * (strength * 2 / width)
+    coarse *= (torch.rand(n, 1, 1, 1, generator=generator) < share).float()
+    field = F.interpolate(coarse, size=(height, width), mode="bicubic", align_corners=True)
+    identity = torch.eye(2, 3).expand(n, 2, 3)
+    grid = F.affine_grid(identity, list(images.shape), align_corners=False)
+    grid = grid + field.permute(0, 2, 3, 1).to(grid.dtype)
+    return F.grid_sample(images, grid.to(images.device, images.dtype), align_corners=False,
+                         padding_mode="zeros")
+
+
 def augment(images: torch.Tensor, dataset: str, generator: torch.Generator) -> torch.Tensor:
     """images: N x 1 x 28 x 28 floats in 0..1 (before normalisation)."""
     if dataset == "mnist":
-        images = random_stroke_width(images, generator)
+        images = random_elastic(random_stroke_width(images, generator), generator)
         return random_affine(images, generator, degrees=12, shear=0.25, scale=(0.85, 1.1), shift=2)
     return random_affine(images, generator, degrees=0, shear=0, scale=(0.95, 1.05), shift=1.5,
                          flip=True)

@@ -147,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-augment", action="store_false", dest="augment",
                         help="train on the images as they are (default: augment, except "
                              "fashion-dense)")
+    parser.add_argument("--no-extra-data", action="store_false", dest="extra_data",
+                        help="train on the dataset alone: no generated handwriting, no "
+                             "pen-tablet digits, no 'none of these' output")
     parser.add_argument("--out-dir", type=_path, default=None, metavar="DIR",
                         help=f"where <model-id>/model.onnx goes (default ${USER_MODELS_ENV} or "
                              f"your models folder, now {user_models_dir()}); the shipped "

@@ -34,19 +34,34 @@ class ExportError(RuntimeError):
 
 
 class WithSoftmax(nn.Module):
-    """The app wants probabilities, so the exported graph ends with a softmax."""
+    """The app wants probabilities, so the exported graph ends with a softmax over the classes,
+    divided by the calibration temperature. A network with one more logit than classes also
+    outputs "outlier": the probability that the picture is none of the classes."""
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, model: nn.Module, classes: int = 10, temperature: float = 1.0) -> None:
         super().__init__()
-        self.model = model
+        self.model, self.classes, self.temperature = model, classes, temperature
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.model(images), dim=1)
+    @property
+    def output_names(self) -> list[str]:
+        return ["probabilities", "outlier"] if self.rejects else ["probabilities"]
+
+    @property
+    def rejects(self) -> bool:
+        last = [m for m in self.model.modules() if isinstance(m, nn.Linear)][-1]
+        return last.out_features == self.classes + 1
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        logits = self.model(images)
+        probabilities = torch.softmax(logits[:, :self.classes] / self.temperature, dim=1)
+        if not self.rejects:
+            return probabilities
+        return probabilities, torch.softmax(logits, dim=1)[:, self.classes:]
 
 
-def to_onnx_bytes(model: nn.Module, metadata: dict[str, str]) -> bytes:
+def to_onnx_bytes(wrapped: WithSoftmax, metadata: dict[str, str]) -> bytes:
     """Serialise to a single self-contained ONNX file with a dynamic batch dimension."""
-    wrapped = WithSoftmax(model).eval().cpu()
+    wrapped = wrapped.eval().cpu()
     # An example batch of more than one keeps the exporter from freezing the batch size at 1.
     example = torch.zeros(4, 1, 28, 28)
     batch = torch.export.Dim("batch", min=1, max=65_536)
@@ -54,7 +69,7 @@ def to_onnx_bytes(model: nn.Module, metadata: dict[str, str]) -> bytes:
         path = Path(tmp) / "model.onnx"
         torch.onnx.export(
             wrapped, (example,), str(path), input_names=["image"],
-            output_names=["probabilities"], dynamic_shapes=({0: batch},),
+            output_names=wrapped.output_names, dynamic_shapes=({0: batch},),
             external_data=False, dynamo=True, verbose=False, optimize=True,
         )
         proto = onnx.load(str(path))
@@ -67,18 +82,23 @@ def to_onnx_bytes(model: nn.Module, metadata: dict[str, str]) -> bytes:
     return proto.SerializeToString()
 
 
-def check_parity(model: nn.Module, onnx_bytes: bytes, inputs: torch.Tensor) -> float:
-    """ONNX Runtime must give PyTorch's probabilities at batch size 1 and at a large batch."""
-    wrapped = WithSoftmax(model).eval().cpu()
+def check_parity(wrapped: WithSoftmax, onnx_bytes: bytes, inputs: torch.Tensor) -> float:
+    """ONNX Runtime must give PyTorch's outputs at batch size 1 and at a large batch."""
+    wrapped = wrapped.eval().cpu()
     with torch.no_grad():
-        expected = wrapped(inputs).numpy()
+        expected = wrapped(inputs)
+    expected = [t.numpy() for t in (expected if isinstance(expected, tuple) else (expected,))]
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
     input_name = session.get_inputs()[0].name
-    many = session.run(None, {input_name: inputs.numpy()})[0]
-    singles = np.concatenate(
-        [session.run(None, {input_name: inputs[i:i + 1].numpy()})[0] for i in range(8)])
+    many = session.run(None, {input_name: inputs.numpy()})
+    singles = [session.run(None, {input_name: inputs[i:i + 1].numpy()}) for i in range(8)]
+    pairs = []
+    for k, want in enumerate(expected):
+        if k >= len(many):
+            raise ExportError(f"ONNX graph has {len(many)} outputs, PyTorch {len(expected)}")
+        pairs += [(many[k], want), (np.concatenate([one[k] for one in singles]), want[:8])]
     worst = 0.0
-    for got, want in ((many, expected), (singles, expected[:8])):
+    for got, want in pairs:
         # NaN rows would pass the checks below (argmax 0 on both sides, NaN >= limit is False).
         if not (np.isfinite(got).all() and np.isfinite(want).all()):
             raise ExportError("the model's outputs contain NaN or infinity: training diverged; "

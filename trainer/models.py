@@ -7,14 +7,15 @@ from torch import nn
 from trainer.settings import ARCHITECTURES  # noqa: F401  (re-exported)
 
 
-def dense_net(hidden: tuple[int, ...] = (512, 256), dropout: float = 0.2) -> nn.Sequential:
+def dense_net(hidden: tuple[int, ...] = (512, 256), dropout: float = 0.2,
+              outputs: int = 10) -> nn.Sequential:
     """A multilayer perceptron: sees the image as 784 unrelated numbers."""
     layers: list[nn.Module] = [nn.Flatten()]
     width = 28 * 28
     for size in hidden:
         layers += [nn.Linear(width, size), nn.ReLU(inplace=True), nn.Dropout(dropout)]
         width = size
-    layers.append(nn.Linear(width, 10))
+    layers.append(nn.Linear(width, outputs))
     return nn.Sequential(*layers)
 
 
@@ -32,7 +33,7 @@ def _conv_block(channels_in: int, channels_out: int) -> list[nn.Module]:
 
 
 def cnn(widths: tuple[int, int] = (32, 64), hidden: int = 128,
-        dropout: float = 0.3) -> nn.Sequential:
+        dropout: float = 0.3, outputs: int = 10) -> nn.Sequential:
     """Small VGG-style CNN: 28x28 -> 14x14 -> 7x7 feature maps, then a dense head."""
     first, second = widths
     return nn.Sequential(
@@ -44,13 +45,16 @@ def cnn(widths: tuple[int, int] = (32, 64), hidden: int = 128,
         nn.BatchNorm1d(hidden),
         nn.ReLU(inplace=True),
         nn.Dropout(dropout),
-        nn.Linear(hidden, 10),
+        nn.Linear(hidden, outputs),
     )
 
 
-def build_model(architecture: str, dropout: float | None = None) -> nn.Sequential:
-    """The named architecture; `dropout` None keeps the architecture's own default."""
-    options = {} if dropout is None else {"dropout": dropout}
+def build_model(architecture: str, dropout: float | None = None,
+                outputs: int = 10) -> nn.Sequential:
+    """The named architecture with `outputs` logits (the classes, plus one for "none of these"
+    when the model learns to reject); `dropout` None keeps the architecture's own default."""
+    options: dict = {"outputs": outputs} if dropout is None else {"dropout": dropout,
+                                                                  "outputs": outputs}
     if architecture == "dense":
         return dense_net(**options)
     if architecture == "cnn":

@@ -8,12 +8,14 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from trainer import export, metrics, testhook
+from trainer import calibration, export, metrics, testhook
 from trainer.data import DATASETS, load_splits
 from trainer.distributed import Context
 from trainer.export import METADATA_FORMAT
+from trainer.mixed_data import add_extras
 from trainer.models import describe, parameter_count
 from trainer.settings import DEFAULT_DROPOUT
 from trainer.train import DEFAULTS, TrainConfig, evaluate, to_input, train
@@ -30,7 +32,7 @@ def make_config(dataset: str, architecture: str, args: argparse.Namespace) -> Tr
     return TrainConfig(
         dataset=dataset, architecture=architecture, seed=args.seed, patience=args.patience,
         val_size=args.val_size, limit=args.limit, class_weights=args.class_weights,
-        augment=augment, **settings)
+        augment=augment, extra_data=args.extra_data, **settings)
 
 
 def run(dataset: str, architecture: str, args: argparse.Namespace, context: Context,
@@ -47,12 +49,16 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
               f"{config.batch_size}, lr {config.lr}", file=sys.stderr, flush=True)
     testhook.phase("data")
     splits = load_splits(spec, data_dir, config.val_size, config.seed, config.limit)
+    if config.extra_data:
+        fraction = 1.0 if config.limit is None else min(1.0, config.limit / 50_000)
+        splits = add_extras(splits, spec, data_dir, config.seed, checkpoints.parent / "extra-data",
+                            fraction, log=log)
     log(f"data: {len(splits.train)} training, {len(splits.val)} validation, "
         f"{len(splits.test)} test images from {data_dir}")
     checkpoint = checkpoints / config.model_id / "checkpoint.pt"
     result = train(config, splits, context, checkpoint, resume=args.resume, quiet=args.quiet)
 
-    test = evaluate(result.model, splits.test, result.mean, result.std, context)
+    test = evaluate(result.model, splits.test, result.mean, result.std, context, config.classes)
     if not context.is_main:
         context.barrier()  # wait while the main process exports and writes
         return None
@@ -60,6 +66,16 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
     per_class = metrics.per_class_report(matrix, list(spec.classes))
     model = result.model.cpu().to(memory_format=torch.contiguous_format)
     params = parameter_count(model)
+    confidence = calibrate(model, splits, result.mean, result.std, config.classes)
+    log(f"calibration: temperature {confidence['calibration']['temperature']:.3f}, test ECE "
+        f"{confidence['calibration']['test_ece_before']:.4f} -> "
+        f"{confidence['calibration']['test_ece_after']:.4f}")
+    if "rejection" in confidence:
+        rejection = confidence["rejection"]
+        log(f"'none of these' above {rejection['threshold']:.3f}: rejects "
+            f"{rejection['val_real_rejected']:.2%} of real validation pictures, "
+            f"{rejection['val_others_rejected']:.2%} of the others, "
+            f"{rejection['test_rejected']:.2%} of the test set")
 
     metadata = {
         "format": METADATA_FORMAT,
@@ -76,12 +92,19 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
         "test_accuracy": f"{accuracy:.6f}",
         "description": f"{spec.title} ({spec.torchvision_name}) classifier, "
                        f"{architecture} architecture, trained with {torch.__version__}",
+        "calibration": json.dumps({"temperature": confidence["calibration"]["temperature"]}),
     }
+    if "rejection" in confidence:
+        metadata["rejection"] = json.dumps({
+            "method": "background-class", "output": "outlier",
+            "threshold": confidence["rejection"]["threshold"]})
     testhook.phase("export")
-    onnx_bytes = export.to_onnx_bytes(model, metadata)
+    wrapped = export.WithSoftmax(model, config.classes,
+                                 confidence["calibration"]["temperature"])
+    onnx_bytes = export.to_onnx_bytes(wrapped, metadata)
     parity_images = to_input(splits.test.images[:256], result.mean, result.std)
     testhook.phase("parity")
-    worst = export.check_parity(model, onnx_bytes, parity_images)
+    worst = export.check_parity(wrapped, onnx_bytes, parity_images)
     log(f"ONNX Runtime matches PyTorch (max difference {worst:.1e})")
 
     report = {
@@ -100,6 +123,7 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
         "params": params,
         "train_seconds": result.train_seconds,
         "onnx_bytes": len(onnx_bytes),
+        **confidence,
         "normalization": {"mean": result.mean, "std": result.std},
         "config": config.__dict__,
         "device": str(context.device),
@@ -115,3 +139,46 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
           file=sys.stderr, flush=True)
     return {"model_id": config.model_id, "test_accuracy": accuracy, "params": params,
             "train_seconds": round(result.train_seconds, 1), "path": str(out)}
+
+
+# Real pictures the model may wrongly call "none of these": at most this share of validation.
+MAX_FALSE_REJECTION = 0.005
+
+
+@torch.no_grad()
+def _logits(model: torch.nn.Module, images: torch.Tensor, mean: float, std: float) -> np.ndarray:
+    model.eval()
+    parts = [model(to_input(images[i:i + 1000], mean, std)).float().numpy()
+             for i in range(0, len(images), 1000)]
+    return np.concatenate(parts) if parts else np.zeros((0, 1), np.float32)
+
+
+def calibrate(model: torch.nn.Module, splits, mean: float, std: float, classes: int) -> dict:
+    """Fit the temperature on validation data and, for models with a "none of these" output,
+    the rejection threshold; measure both on the test set."""
+    val_logits = _logits(model, splits.val.images, mean, std)
+    test_logits = _logits(model, splits.test.images, mean, std)
+    val_labels, test_labels = splits.val.labels.numpy(), splits.test.labels.numpy()
+    real = val_labels < classes
+    temperature = calibration.fit_temperature(val_logits[real, :classes], val_labels[real])
+    before = calibration.softmax(test_logits[:, :classes])
+    after = calibration.softmax(test_logits[:, :classes], temperature)
+    report = {"calibration": {
+        "temperature": temperature,
+        "test_ece_before": calibration.expected_calibration_error(before, test_labels),
+        "test_ece_after": calibration.expected_calibration_error(after, test_labels),
+        "reliability": calibration.reliability(after, test_labels),
+    }}
+    if val_logits.shape[1] == classes + 1:
+        val_outlier = calibration.softmax(val_logits)[:, classes]
+        test_outlier = calibration.softmax(test_logits)[:, classes]
+        threshold = calibration.rejection_threshold(val_outlier[real], MAX_FALSE_REJECTION)
+        report["rejection"] = {
+            "threshold": threshold,
+            "val_real_rejected": float((val_outlier[real] > threshold).mean()),
+            "val_others_rejected": float((val_outlier[~real] > threshold).mean())
+            if (~real).any() else 0.0,
+            "test_rejected": float((test_outlier > threshold).mean()),
+            "sweep": calibration.rejection_sweep(val_outlier[real], val_outlier[~real]),
+        }
+    return report

@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from trainer import metrics, testhook
 from trainer.augment import augment
-from trainer.data import Split, Splits, mean_std
+from trainer.data import DATASETS, Split, Splits, mean_std
 from trainer.distributed import Context
 from trainer.folders import TEMP_SUFFIX, temp_name
 from trainer.models import build_model
@@ -53,10 +53,22 @@ class TrainConfig:
     class_weights: bool = False
     augment: bool = True
     dropout: float | None = None  # None: the architecture's default
+    # Mix in generated handwriting and real pen-tablet digits, and learn an extra output for
+    # "none of these classes" from letters, scribbles, shapes and the other dataset's images.
+    extra_data: bool = True
 
     @property
     def model_id(self) -> str:
         return f"{self.dataset}-{self.architecture}"
+
+    @property
+    def classes(self) -> int:
+        return len(DATASETS[self.dataset].classes)
+
+    @property
+    def outputs(self) -> int:
+        """Logits of the network: one per class, plus "none of these" with extra data."""
+        return self.classes + (1 if self.extra_data else 0)
 
 
 class TrainingInterrupted(RuntimeError):
@@ -76,6 +88,9 @@ class TrainResult:
 
 @dataclass
 class Evaluation:
+    """Loss over every picture (with "none of these" ones); the confusion matrix of the real
+    classes, predicted by the class outputs alone, as the app's probability bars show it."""
+
     loss: float
     confusion: torch.Tensor  # rows = true class, columns = predicted
 
@@ -99,26 +114,28 @@ def to_input(images: torch.Tensor, mean: float, std: float) -> torch.Tensor:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, split: Split, mean: float, std: float, context: Context,
-             batch_size: int = 1000) -> Evaluation:
+             classes: int = 10, batch_size: int = 1000) -> Evaluation:
     """Cross-entropy and confusion matrix over the whole split (each process scores a shard)."""
     model.eval()
     images = split.images[context.rank::context.world_size]
     labels = split.labels[context.rank::context.world_size]
-    loss_sum, confusion = 0.0, torch.zeros(10, 10, dtype=torch.int64)
+    loss_sum, confusion = 0.0, torch.zeros(classes, classes, dtype=torch.int64)
     for start in range(0, len(labels), batch_size):
         x = to_input(images[start:start + batch_size].to(context.device), mean, std)
         y = labels[start:start + batch_size].to(context.device)
         logits = model(x.contiguous(memory_format=torch.channels_last)).float()
         loss_sum += float(F.cross_entropy(logits, y, reduction="sum"))
-        confusion += metrics.confusion_matrix(y.cpu(), logits.argmax(1).cpu(), 10)
+        real = (y < classes).cpu()
+        confusion += metrics.confusion_matrix(
+            y.cpu()[real], logits[:, :classes].argmax(1).cpu()[real], classes)
     (loss_sum,) = context.sum(loss_sum)
     confusion = context.sum_tensor(confusion)
     return Evaluation(loss_sum / max(len(split), 1), confusion)
 
 
-def _class_weights(labels: torch.Tensor) -> torch.Tensor:
+def _class_weights(labels: torch.Tensor, outputs: int) -> torch.Tensor:
     """Inverse class frequency, scaled so that a balanced dataset gets all ones."""
-    counts = torch.bincount(labels, minlength=10).clamp(min=1).float()
+    counts = torch.bincount(labels, minlength=outputs).clamp(min=1).float()
     return counts.sum() / (len(counts) * counts)
 
 
@@ -157,7 +174,7 @@ def train(config: TrainConfig, splits: Splits, context: Context, checkpoint: Pat
     device, quiet = context.device, quiet or not context.is_main
     torch.manual_seed(config.seed)
     mean, std = mean_std(splits.train.images)
-    model = build_model(config.architecture, config.dropout).to(device).to(
+    model = build_model(config.architecture, config.dropout, config.outputs).to(device).to(
         memory_format=torch.channels_last)
     network = model
     if context.distributed:
@@ -171,7 +188,8 @@ def train(config: TrainConfig, splits: Splits, context: Context, checkpoint: Pat
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=config.lr, total_steps=config.epochs * steps_per_epoch,
         pct_start=0.25)
-    weights = _class_weights(splits.train.labels).to(device) if config.class_weights else None
+    weights = (_class_weights(splits.train.labels, config.outputs).to(device)
+               if config.class_weights else None)
     autocast, scaler = _mixed_precision(device)
 
     history: list[dict] = []
@@ -252,7 +270,7 @@ def train(config: TrainConfig, splits: Splits, context: Context, checkpoint: Pat
                 f"Training diverged in epoch {epoch} (the loss is not a number); nothing was "
                 f"exported. Try a smaller --lr (this run: {config.lr:g}).")
         _share_batch_norm_statistics(model, context)
-        val = evaluate(model, splits.val, mean, std, context)
+        val = evaluate(model, splits.val, mean, std, context, config.classes)
         record = {
             "epoch": epoch,
             "train_loss": loss_sum / seen,

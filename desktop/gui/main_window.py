@@ -320,7 +320,7 @@ class MainWindow(WindowActionsMixin, QMainWindow):
                 "Nothing to see", "The picture is blank: there is no ink or object in it.")
             self._show_latency(result.seconds)
         else:
-            self.prediction_panel.show_prediction(result.prediction)
+            self.prediction_panel.show_prediction(result.prediction, info.dataset)
             self._show_latency(result.seconds)
         self.resultsUpdated.emit()
 

@@ -6,9 +6,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from desktop.gui.probability_view import ModelInputView, ProbabilityBars, format_percent
+from desktop.gui.probability_view import ModelInputView, ProbabilityBars
 from desktop.gui.style import faint_text
 from desktop.models import Prediction
+from desktop.verdict import State, verdict
 
 
 class PredictionPanel(QWidget):
@@ -68,24 +69,19 @@ class PredictionPanel(QWidget):
         for widget in (self.bars, self.model_input, self._input_caption):
             widget.setVisible(bool(classes))  # no model, no bars
 
-    def show_prediction(self, prediction: Prediction) -> None:
+    def show_prediction(self, prediction: Prediction, dataset: str = "mnist") -> None:
         self._prediction = prediction
-        probabilities = prediction.probabilities
-        if prediction.unsure:
-            order = probabilities.argsort()[::-1]
-            first, second = (self.bars.classes[i] for i in order[:2])
-            self.headline.setText(f"Not sure - maybe {first} or {second}")
-            self.detail.setText(
-                f"The best guess, {first}, gets only {format_percent(prediction.confidence)}. "
-                "Try drawing it larger, centred, with clear strokes."
-            )
-        else:
-            self.headline.setText(prediction.label)
-            self.detail.setText(f"{format_percent(prediction.confidence)} sure")
-        short = not prediction.unsure and len(prediction.label) <= 2
+        said = verdict(prediction, self.bars.classes, dataset)
+        self.headline.setText(said.headline)
+        self.detail.setText(said.detail)
+        short = said.state is State.SURE and len(prediction.label) <= 2
         self.headline.setFont(self._symbol_font if short else
-                              self._label_font if not prediction.unsure else self._message_font)
-        self.bars.set_probabilities(probabilities)
+                              self._label_font if said.state is State.SURE
+                              else self._message_font)
+        # A rejected picture keeps its bars for the curious, greyed out: they answer a
+        # question the model says does not apply.
+        self.bars.set_muted(said.state is State.REJECTED)
+        self.bars.set_probabilities(prediction.probabilities)
         self.model_input.set_image(prediction.model_input)
 
     def show_message(self, headline: str, detail: str) -> None:

@@ -19,6 +19,7 @@ class ProbabilityBars(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._classes: tuple[str, ...] = ()
         self._probabilities: np.ndarray | None = None
+        self._muted = False  # greyed out: the model says the picture is none of its classes
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -40,6 +41,15 @@ class ProbabilityBars(QWidget):
         self._probabilities = None if probabilities is None else np.asarray(probabilities)
         self.update()
         self._update_tooltip()
+
+    @property
+    def muted(self) -> bool:
+        return self._muted
+
+    def set_muted(self, muted: bool) -> None:
+        if muted != self._muted:
+            self._muted = muted
+            self.update()
 
     def top_index(self) -> int | None:
         if self._probabilities is None or len(self._probabilities) == 0:
@@ -76,6 +86,9 @@ class ProbabilityBars(QWidget):
         highlight = palette.color(Role.Highlight)
         text = palette.color(Role.WindowText)
         quiet = faint_text(palette)
+        if self._muted:
+            highlight = other_colour = mix(palette.color(Role.Mid), palette.color(Role.Base), 0.2)
+            text = quiet
         for index, name in enumerate(self._classes):
             y = index * row
             is_top = index == top
