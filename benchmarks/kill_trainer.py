@@ -2,12 +2,13 @@
 
     python benchmarks/kill_trainer.py [--kills 50] [--seed 0]
 
-Small real trainings (mnist-dense, --limit 300 --epochs 2) write into a temporary models folder
-that starts with a valid model. Each is SIGKILLed at another moment: while loading data, mid-epoch,
-while saving a checkpoint, during ONNX export or the parity check, and between or while writing
-the model file. After every kill the folder must hold one loadable model whose embedded report
-(model_id, config) agrees with its metadata (the previous model or the new one, never a mix), and
-the next run must start with no temporary file left from the kill. Prints the counts per phase.
+Small real trainings (mnist-dense, --limit 300 --epochs 2 --no-extra-data) write into a
+temporary models folder that starts with a valid model. Each is SIGKILLed at another moment:
+while loading data, mid-epoch, while saving a checkpoint, during ONNX export or the parity check,
+and between or while writing the model file. After every kill the folder must hold one loadable
+model whose embedded report (model_id, config) agrees with its metadata (the previous model or
+the new one, never a mix), and the next run must start with no temporary file left from the
+kill. Prints the counts per phase.
 
 The trainer's test hook (trainer/testhook.py) tells when a phase starts and, for moments that
 are over in microseconds, pauses there so that the kill lands inside them.
@@ -35,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 from desktop import models  # noqa: E402  (after the path set-up above)
 
 MODEL_ID = "mnist-dense"
-RUN = ["--dataset", "mnist", "--model", "dense", "--limit", "300", "--epochs", "2", "--quiet"]
+RUN = ["--dataset", "mnist", "--model", "dense", "--limit", "300", "--epochs", "2", "--quiet",
+       "--no-extra-data"]  # the extra generated data change nothing in how a model is written
 PAUSE = 2.0  # seconds the hook holds a paused phase; the kill lands within it
 
 # (phase, occurrences of the marker in a run, pause there?, longest delay after the marker)
