@@ -30,6 +30,7 @@ MAX_MODEL_BYTES = 64 << 20
 MAX_METRICS_BYTES = 8 << 20
 MAX_METADATA_BYTES = 1 << 20  # one metadata value
 USER_KEY_PREFIX = "user:"  # keys of the user's own models: "user:mnist-cnn"
+METRICS_KEY = "metrics"  # the metadata entry holding the training report (JSON)
 METADATA_FORMAT = "1"
 # The graph's optional second output: per picture, the probability that it is none of the classes.
 OUTLIER_OUTPUT = "outlier"
@@ -301,32 +302,75 @@ class Classifier:
 
 
 def load_metrics(directory: Path) -> dict:
-    """The training report (metrics.json) of a model folder."""
-    path = Path(directory) / METRICS_FILE
+    """The training report of a model folder: the "metrics" entry of model.onnx's metadata,
+    which the trainer writes in the same file as the model so the two always belong together.
+
+    Models from older trainers have no such entry; for them the report is the metrics.json
+    beside the model, used only if it names the same model and test accuracy as the model.
+    Every read is bounded (size, nesting, numbers): a damaged report cannot hang or crash.
+    """
+    model = Path(directory) / MODEL_FILE
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.intra_op_num_threads = 1
+    metadata = _open_session(model, options).get_modelmeta().custom_metadata_map
+    if METRICS_KEY in metadata:
+        source = f"{model} (metadata {METRICS_KEY!r})"
+        metrics = _parse_metrics(metadata[METRICS_KEY], source)
+    else:
+        path = Path(directory) / METRICS_FILE
+        source = str(path)
+        try:
+            text = read_file_bounded(path, MAX_METRICS_BYTES)
+        except FileNotFoundError:
+            raise ModelError(f"No training report: the model has none inside and {path} is "
+                             f"missing.") from None
+        except OSError as exc:
+            raise ModelError(f"Cannot read {path}: {describe_os_error(exc)}.") from None
+        metrics = _parse_metrics(text, source)
+        _check_same_model(metrics, metadata, path)
+    return _validated(metrics, source)
+
+
+def _parse_metrics(text: str | bytes, source: str) -> object:
     try:
-        metrics = read_json_bounded(read_file_bounded(path, MAX_METRICS_BYTES),
-                                    MAX_METRICS_BYTES)
-    except FileNotFoundError:
-        raise ModelError(f"No training report: {path} is missing.") from None
-    except OSError as exc:
-        raise ModelError(f"Cannot read {path}: {describe_os_error(exc)}.") from None
+        return read_json_bounded(text, MAX_METRICS_BYTES)
     except UnicodeDecodeError as exc:
-        raise ModelError(f"Cannot read {path}: {exc}.") from None
+        raise ModelError(f"Cannot read {source}: {exc}.") from None
     except json.JSONDecodeError as exc:
-        raise ModelError(f"{path} is damaged (not valid JSON: {exc.msg}, line {exc.lineno}).") \
-            from None
+        raise ModelError(f"{source} is damaged (not valid JSON: {exc.msg}, line "
+                         f"{exc.lineno}).") from None
     except JSONLimitError as exc:
-        raise ModelError(f"{path} cannot be used: it is {exc}.") from None
+        raise ModelError(f"{source} cannot be used: it is {exc}.") from None
+
+
+def _check_same_model(metrics: object, metadata: dict[str, str], path: Path) -> None:
+    """A metrics.json left beside another training run's model must not be shown as its own."""
     if not isinstance(metrics, dict):
-        raise ModelError(f"{path} is not a training report (expected a JSON object).")
+        return  # _validated says what is wrong
+    model_id = metadata.get("model_id")
+    if model_id is not None and metrics.get("model_id", model_id) != model_id:
+        raise ModelError(f"{path} describes {metrics.get('model_id')!r}, not {model_id!r}.")
+    try:
+        stored, own = float(metrics.get("test_accuracy")), float(metadata["test_accuracy"])
+    except (KeyError, TypeError, ValueError):
+        return
+    if abs(stored - own) > 1e-5:
+        raise ModelError(f"{path} belongs to another training run (test accuracy "
+                         f"{stored:.4f}, the model says {own:.4f}).")
+
+
+def _validated(metrics: object, source: str) -> dict:
+    if not isinstance(metrics, dict):
+        raise ModelError(f"{source} is not a training report (expected a JSON object).")
     missing = [key for key in _REQUIRED_METRICS if key not in metrics]
     if missing:
-        raise ModelError(f"{path} lacks {', '.join(missing)}.")
-    size = len(metrics["classes"])
-    matrix = metrics["confusion_matrix"]
+        raise ModelError(f"{source} lacks {', '.join(missing)}.")
+    classes, matrix = metrics["classes"], metrics["confusion_matrix"]
+    size = len(classes) if isinstance(classes, list) else -1
     if not (isinstance(matrix, list) and len(matrix) == size
             and all(isinstance(row, list) and len(row) == size for row in matrix)):
-        raise ModelError(f"{path}: the confusion matrix is not {size} x {size}.")
+        raise ModelError(f"{source}: the confusion matrix is not {size} x {size}.")
     return metrics
 
 

@@ -1,10 +1,19 @@
-"""Where the app's read-only resources (models, sample pictures) are, installed or frozen."""
+"""Where the app's files are: the read-only resources (shipped models, sample pictures), installed
+or frozen, and the per-user folder that retrained models go to.
+
+Qt-free and torch-free: the trainer imports it too, so the app and the trainer agree on where a
+user's own models live.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
+
+APP_FOLDER = "digit-lens"
+# Tests (and anyone who keeps models elsewhere) point this at another folder.
+USER_MODELS_ENV = "DIGIT_LENS_USER_MODELS"
 
 
 def resources_dir() -> Path:
@@ -16,6 +25,7 @@ def resources_dir() -> Path:
 
 
 def models_dir() -> Path:
+    """The shipped models: read-only, the trainer writes there only when told to."""
     return resources_dir() / "models"
 
 
@@ -23,21 +33,26 @@ def samples_dir() -> Path:
     return resources_dir() / "samples"
 
 
-USER_MODELS_ENV = "DIGIT_LENS_USER_MODELS"
+def user_data_dir() -> Path:
+    """The platform's per-user data folder for this app.
+
+    Linux and other Unixes: $XDG_DATA_HOME/digit-lens (an absolute $XDG_DATA_HOME only, as the
+    XDG spec says), else ~/.local/share/digit-lens; Windows: %APPDATA%\\digit-lens; macOS:
+    ~/Library/Application Support/digit-lens.
+    """
+    if sys.platform == "win32":
+        appdata = os.environ.get("APPDATA", "")
+        base = Path(appdata) if appdata else Path.home() / "AppData" / "Roaming"
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".local" / "share"
+    return base / APP_FOLDER
 
 
 def user_models_dir() -> Path:
-    """Where the user's own (retrained) models go: $DIGIT_LENS_USER_MODELS if set, else the
-    platform's per-user data folder (on Linux $XDG_DATA_HOME or ~/.local/share) plus
-    digit-lens/models. The folder may not exist yet."""
-    override = os.environ.get(USER_MODELS_ENV)
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        base = os.environ.get("APPDATA")
-        return (Path(base) if base else Path.home() / "AppData" / "Roaming") / \
-            "Digit Lens" / "models"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "Digit Lens" / "models"
-    base = os.environ.get("XDG_DATA_HOME")
-    return (Path(base) if base else Path.home() / ".local" / "share") / "digit-lens" / "models"
+    """Where retrained models go and where the app finds the user's own models:
+    $DIGIT_LENS_USER_MODELS if set, else <user data folder>/models."""
+    override = os.environ.get(USER_MODELS_ENV, "")
+    return Path(override).expanduser() if override else user_data_dir() / "models"

@@ -1,9 +1,10 @@
 """`digit-lens --self-test`: a headless check that an installed or frozen app really works.
 
-Every bundled model must load, and every bundled sample picture must get the class the source
-tree gave it (resources/samples/expected.json, written by `python -m desktop.selftest --record`
-and kept current by the test suite). A frozen bundle that lost a Qt image plugin, an ONNX Runtime
-library or a model file fails here instead of on a user's desktop.
+Every bundled model must load with its training report, and every bundled sample picture must
+get the class the source tree gave it (resources/samples/expected.json, written by
+`python -m desktop.selftest --record` and kept current by the test suite). A frozen bundle that
+lost a Qt image plugin, an ONNX Runtime library or a model file fails here instead of on a
+user's desktop.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ def classify_samples(models_dir: Path, samples_dir: Path) -> tuple[dict, list[st
         except models.ModelError as exc:
             problems.append(f"{entry.model_id}: {exc}")
             continue
+        try:  # the Training tab needs it: inside model.onnx, or an older metrics.json
+            models.load_metrics(entry.directory)
+        except models.ModelError as exc:
+            problems.append(f"{entry.model_id}: training report: {exc}")
         pictures = sorted((samples_dir / entry.info.dataset).glob("*.png"))
         if not pictures:
             problems.append(f"{entry.model_id}: no sample pictures in {samples_dir}")

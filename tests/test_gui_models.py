@@ -115,7 +115,7 @@ def test_a_missing_models_folder_is_explained(qtbot, tmp_path):
 
 def test_the_training_panel_shows_the_metrics(qtbot, window):
     model_id = window.controller.current.model_id
-    metrics = json.loads((window.controller.current.directory / "metrics.json").read_text())
+    metrics = models.load_metrics(window.controller.current.directory)
     panel = window.training_panel
     assert panel.message is None
     assert f"{metrics['test_accuracy'] * 100:.2f} %" in panel.summary_text("accuracy")

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 
 from desktop import models
@@ -188,18 +189,70 @@ def test_unsure_below_half() -> None:
     assert not models.Prediction(peaked, np.zeros((28, 28)), 0, "0", 0.9).unsure
 
 
+def with_report(model: Path, folder: Path, report: object) -> Path:
+    """A copy of `model` in `folder` with `report` embedded as the trainer embeds it."""
+    proto = onnx.load(str(model))
+    entry = proto.metadata_props.add()
+    entry.key = models.METRICS_KEY
+    entry.value = report if isinstance(report, str) else json.dumps(report, indent=1) + "\n"
+    folder.mkdir(parents=True, exist_ok=True)
+    onnx.save(proto, str(folder / models.MODEL_FILE))
+    return folder
+
+
 def test_load_metrics_reports_clear_errors(models_dir: Path, tmp_path: Path) -> None:
     entry = next(entry for entry in models.discover(models_dir) if entry.available)
-    metrics = models.load_metrics(entry.directory)
+    metrics = models.load_metrics(entry.directory)  # shipped: the legacy metrics.json
     assert np.array(metrics["confusion_matrix"]).shape == (10, 10)
     with pytest.raises(models.ModelError, match="missing"):
         models.load_metrics(tmp_path)
-    (tmp_path / "metrics.json").write_text("{ not json")
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    shutil.copy(entry.info.path, legacy / models.MODEL_FILE)
+    with pytest.raises(models.ModelError, match="missing"):
+        models.load_metrics(legacy)
+    (legacy / "metrics.json").write_text("{ not json")
     with pytest.raises(models.ModelError, match="not valid JSON"):
-        models.load_metrics(tmp_path)
-    (tmp_path / "metrics.json").write_text(json.dumps({**metrics, "confusion_matrix": [[1]]}))
+        models.load_metrics(legacy)
+    (legacy / "metrics.json").write_text(json.dumps({**metrics, "confusion_matrix": [[1]]}))
     with pytest.raises(models.ModelError, match="confusion matrix"):
-        models.load_metrics(tmp_path)
-    (tmp_path / "metrics.json").write_text(json.dumps({"classes": ["a"]}))
+        models.load_metrics(legacy)
+    (legacy / "metrics.json").write_text(json.dumps({"classes": ["a"]}))
     with pytest.raises(models.ModelError, match="lacks"):
+        models.load_metrics(legacy)
+
+
+def test_embedded_report_is_read_from_the_model_file(models_dir: Path, tmp_path: Path) -> None:
+    entry = next(entry for entry in models.discover(models_dir) if entry.available)
+    metrics = models.load_metrics(entry.directory)
+    folder = with_report(entry.info.path, tmp_path / "model", {**metrics, "best_epoch": -7})
+    # the embedded report wins over a metrics.json beside the model
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    assert models.load_metrics(folder)["best_epoch"] == -7
+    assert models.read_info(folder / models.MODEL_FILE).model_id == entry.model_id
+
+    with_report(entry.info.path, folder, "{ not json")
+    with pytest.raises(models.ModelError, match="not valid JSON"):
+        models.load_metrics(folder)
+    with_report(entry.info.path, folder, {**metrics, "confusion_matrix": [[1]]})
+    with pytest.raises(models.ModelError, match="confusion matrix"):
+        models.load_metrics(folder)
+    with_report(entry.info.path, folder, " " * (models.METRICS_MAX_CHARS + 1))
+    with pytest.raises(models.ModelError, match="too large"):
+        models.load_metrics(folder)
+
+
+def test_a_metrics_json_of_another_run_is_not_shown_as_the_models(models_dir: Path,
+                                                                   tmp_path: Path) -> None:
+    """A kill between two renames used to leave one run's metrics beside another's model."""
+    entry = next(entry for entry in models.discover(models_dir) if entry.available)
+    metrics = models.load_metrics(entry.directory)
+    shutil.copy(entry.info.path, tmp_path / models.MODEL_FILE)
+    (tmp_path / "metrics.json").write_text(json.dumps({**metrics, "test_accuracy": 0.5}))
+    with pytest.raises(models.ModelError, match="another training run"):
         models.load_metrics(tmp_path)
+    (tmp_path / "metrics.json").write_text(json.dumps({**metrics, "model_id": "other-cnn"}))
+    with pytest.raises(models.ModelError, match="other-cnn"):
+        models.load_metrics(tmp_path)
+
+

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import onnx
+
 from desktop import selftest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,13 +25,25 @@ def test_recorded_expectations_match_the_models_as_shipped(models_dir: Path,
     assert all(len(pictures) == 20 for pictures in answers.values())
 
 
+def drop_training_report(folder: Path) -> None:
+    """The model without its report: neither the metadata entry nor an older metrics.json."""
+    proto = onnx.load(str(folder / "model.onnx"))
+    kept = [entry for entry in proto.metadata_props if entry.key != "metrics"]
+    del proto.metadata_props[:]
+    proto.metadata_props.extend(kept)
+    onnx.save(proto, str(folder / "model.onnx"))
+    (folder / "metrics.json").unlink(missing_ok=True)
+
+
 def test_a_broken_or_missing_model_fails_the_check(models_dir: Path, samples_dir: Path,
                                                    tmp_path: Path) -> None:
     copy = tmp_path / "models"
     shutil.copytree(models_dir, copy)
     (copy / "mnist-cnn" / "model.onnx").write_bytes(b"garbage")
     shutil.rmtree(copy / "fashion-dense")
+    drop_training_report(copy / "fashion-cnn")
     problems = selftest.check(copy, samples_dir)
+    assert any(p.startswith("fashion-cnn: training report:") for p in problems)
     assert any(p.startswith("mnist-cnn: unusable") for p in problems)
     assert "fashion-dense: expected but not bundled" in problems
     assert not any(p.startswith("mnist-dense") for p in problems)

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from desktop.models import load_metrics
+
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = ["--dataset", "mnist", "--model", "cnn", "--limit", "4000", "--epochs", "3",
             "--quiet"]
@@ -24,7 +26,7 @@ def train(tmp_path: Path, name: str, launcher: list[str]) -> dict:
     assert result.returncode == 0, result.stderr[-3000:]
     summaries = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(summaries) == 1, "only the main process reports"
-    return json.loads((out / "models" / "mnist-cnn" / "metrics.json").read_text())
+    return load_metrics(out / "models" / "mnist-cnn")
 
 
 def test_two_process_run_makes_one_valid_model_that_agrees_with_one_process(
@@ -36,7 +38,7 @@ def test_two_process_run_makes_one_valid_model_that_agrees_with_one_process(
 
     assert both["processes"] == 2 and alone["processes"] == 1
     folder = tmp_path / "ddp" / "models" / "mnist-cnn"
-    assert sorted(p.name for p in folder.iterdir()) == ["metrics.json", "model.onnx"]
+    assert sorted(p.name for p in folder.iterdir()) == ["model.onnx"]  # report inside
     # metrics cover the whole validation and test sets, not one process's half
     matrix = np.array(both["confusion_matrix"])
     assert matrix.sum() == both["test_size"] == 800
@@ -74,6 +76,6 @@ def test_interrupted_run_is_finished_by_a_two_process_resume(tmp_path: Path,
         cwd=ROOT, text=True, capture_output=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "Resuming mnist-cnn after epoch" in resumed.stderr
-    report = json.loads((models / "mnist-cnn" / "metrics.json").read_text())
+    report = load_metrics(models / "mnist-cnn")
     assert [r["epoch"] for r in report["history"]] == [1, 2, 3]
     assert report["processes"] == 2 and report["test_accuracy"] > 0.85

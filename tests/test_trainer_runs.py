@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
 import torch
 
-from desktop.models import Classifier, read_info
+from desktop.models import Classifier, load_metrics, read_info
 from trainer import export
 from trainer.cli import main
 from trainer.data import DATASETS, load_splits
@@ -32,9 +33,19 @@ def run_cli(tmp_path: Path, *args: str) -> int:
                  "--checkpoint-dir", str(tmp_path / "checkpoints")])
 
 
-def run_subprocess(*args: str, **kwargs) -> subprocess.CompletedProcess:
+def isolated_env(home: Path) -> dict[str, str]:
+    """The trainer's default folders (models, checkpoints, caches) all inside `home`."""
+    env = dict(os.environ)
+    for name, sub in (("HOME", "home"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"),
+                      ("DIGIT_LENS_USER_MODELS", "user-models")):
+        env[name] = str(home / sub)
+    return env
+
+
+def run_subprocess(*args: str, home: Path | None = None, **kwargs) -> subprocess.CompletedProcess:
+    env = isolated_env(home) if home is not None else None
     return subprocess.run([sys.executable, "-m", "trainer", *args], cwd=ROOT, text=True,
-                          capture_output=True, timeout=300, **kwargs)
+                          capture_output=True, timeout=300, env=env, **kwargs)
 
 
 @pytest.mark.parametrize("architecture", ["dense", "cnn"])
@@ -42,9 +53,10 @@ def test_smoke_run_exports_a_verified_model(tmp_path: Path, data_dir: Path,
                                             architecture: str) -> None:
     assert run_cli(tmp_path, "--dataset", "mnist", "--model", architecture, *QUICK) == 0
     folder = tmp_path / "models" / f"mnist-{architecture}"
-    assert sorted(p.name for p in folder.iterdir()) == ["metrics.json", "model.onnx"]
+    assert sorted(p.name for p in folder.iterdir()) == ["model.onnx"]  # report inside
 
-    report = json.loads((folder / "metrics.json").read_text())
+    report = load_metrics(folder)
+    assert report["config"]["limit"] == 1500 and report["config"]["dropout"] is not None
     assert report["classes"] == list(DATASETS["mnist"].classes)
     assert len(report["history"]) == 3
     assert set(report["history"][0]) >= {"epoch", "train_loss", "train_accuracy", "val_loss",
@@ -112,9 +124,20 @@ def test_failed_export_leaves_the_previous_model_intact(tmp_path: Path, data_dir
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
+def tiny_onnx(weight: float = 1.0) -> bytes:
+    """A one-node ONNX model (image * weight): enough for the writer, no training needed."""
+    scale = onnx.numpy_helper.from_array(np.array([weight], np.float32), "scale")
+    graph = onnx.helper.make_graph(
+        [onnx.helper.make_node("Mul", ["image", "scale"], ["probabilities"])], "tiny",
+        [onnx.helper.make_tensor_value_info("image", onnx.TensorProto.FLOAT, [None, 10])],
+        [onnx.helper.make_tensor_value_info("probabilities", onnx.TensorProto.FLOAT,
+                                            [None, 10])], [scale])
+    return onnx.helper.make_model(graph).SerializeToString()
+
+
 def test_crash_while_writing_leaves_the_previous_files_and_no_debris(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    export.write_artifacts(tmp_path, b"old model", {"test_accuracy": 0.5})
+    export.write_artifacts(tmp_path, tiny_onnx(), {"test_accuracy": 0.5})
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
 
     def disk_full(_fd: int) -> None:
@@ -122,7 +145,7 @@ def test_crash_while_writing_leaves_the_previous_files_and_no_debris(
 
     monkeypatch.setattr(os, "fsync", disk_full)
     with pytest.raises(OSError):
-        export.write_artifacts(tmp_path, b"new model", {"test_accuracy": 0.9})
+        export.write_artifacts(tmp_path, tiny_onnx(2.0), {"test_accuracy": 0.9})
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
@@ -225,7 +248,7 @@ def test_corrupt_dataset_files_get_a_clear_message(tmp_path: Path, data_dir: Pat
     with open(raw / "train-images-idx3-ubyte", "r+b") as file:
         file.truncate(1000)
     result = run_subprocess("--data-dir", str(tmp_path), "--limit", "100", "--quiet",
-                            "--out-dir", str(tmp_path / "out"))
+                            "--out-dir", str(tmp_path / "out"), home=tmp_path / "home")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert str(raw / "train-images-idx3-ubyte") in result.stderr
@@ -236,7 +259,8 @@ def test_unwritable_output_folder_gets_a_clear_message(tmp_path: Path, data_dir:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the output folder should be")
     result = run_subprocess("--dataset", "mnist", "--model", "dense", *QUICK,
-                            "--out-dir", str(blocker), "--checkpoint-dir", str(tmp_path / "c"))
+                            "--out-dir", str(blocker), "--checkpoint-dir", str(tmp_path / "c"),
+                            home=tmp_path / "home")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert str(blocker) in result.stderr

@@ -102,22 +102,25 @@ def load_official(spec: DatasetSpec, root: Path, train: bool) -> Split:
     import torchvision  # imported lazily: importing it takes a noticeable moment
 
     dataset_class = getattr(torchvision.datasets, spec.torchvision_name)
-    expected = "\n".join(f"  {root / spec.torchvision_name / 'raw' / f}" for f in RAW_FILES)
+    # One line each: the first expected file in full, so the user knows where to look.
+    expected = (f"expected {root / spec.torchvision_name / 'raw' / RAW_FILES[0]} and "
+                f"{len(RAW_FILES) - 1} more files beside it")
     try:
         dataset = dataset_class(root=str(root), train=train, download=True)
         images, labels = dataset.data, dataset.targets
     except Exception as exc:  # torchvision raises many kinds: network, gzip, parse errors
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise DataError(
-            f"Could not load {spec.torchvision_name} from {root} ({exc}).\n"
-            f"Expected these files (or a working internet connection to download them):\n"
-            f"{expected}\nChoose another folder with --data-dir or ${DATA_DIR_ENV}."
+            f"Could not load {spec.torchvision_name} from {root} ({reason}); {expected} (or a "
+            f"working internet connection to download them); choose another folder with "
+            f"--data-dir or ${DATA_DIR_ENV}."
         ) from exc
     expected_count = 60_000 if train else 10_000
     if images.shape != (expected_count, 28, 28) or labels.shape != (expected_count,):
         raise DataError(
             f"{spec.torchvision_name} in {root} looks corrupt: got images of shape "
             f"{tuple(images.shape)} and labels {tuple(labels.shape)}, expected "
-            f"({expected_count}, 28, 28).\nExpected files:\n{expected}"
+            f"({expected_count}, 28, 28); {expected}."
         )
     if int(labels.min()) < 0 or int(labels.max()) >= len(spec.classes):
         raise DataError(f"{spec.torchvision_name} in {root} has labels outside 0..9.")

@@ -1,5 +1,6 @@
 """Export a trained model to ONNX with everything the app needs in its metadata, prove that
-ONNX Runtime reproduces PyTorch's probabilities, and only then move the files into place.
+ONNX Runtime reproduces PyTorch's probabilities, and only then move the model into place: one
+file that holds the graph, its metadata and the training report.
 """
 
 from __future__ import annotations
@@ -13,10 +14,19 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import torch
+from onnx import numpy_helper
 from torch import nn
+
+from trainer import testhook
+from trainer.folders import TEMP_SUFFIX, temp_name
 
 METADATA_FORMAT = "1"
 PARITY_TOLERANCE = 1e-4
+MODEL_FILE = "model.onnx"
+LEGACY_METRICS_FILE = "metrics.json"  # written beside the model by older trainers
+METRICS_KEY = "metrics"  # metadata entry holding the training report (JSON)
+CONFIG_KEY = "config"  # metadata entry holding the run's settings (JSON)
+METRICS_MAX_BYTES = 8_000_000  # the app refuses larger reports (desktop.models)
 
 
 class ExportError(RuntimeError):
@@ -89,6 +99,10 @@ def check_parity(wrapped: WithSoftmax, onnx_bytes: bytes, inputs: torch.Tensor) 
         pairs += [(many[k], want), (np.concatenate([one[k] for one in singles]), want[:8])]
     worst = 0.0
     for got, want in pairs:
+        # NaN rows would pass the checks below (argmax 0 on both sides, NaN >= limit is False).
+        if not (np.isfinite(got).all() and np.isfinite(want).all()):
+            raise ExportError("the model's outputs contain NaN or infinity: training diverged; "
+                              "try a smaller --lr")
         if got.shape != want.shape:
             raise ExportError(f"ONNX output shape {got.shape} differs from PyTorch's {want.shape}")
         if not np.array_equal(got.argmax(1), want.argmax(1)):
@@ -100,27 +114,80 @@ def check_parity(wrapped: WithSoftmax, onnx_bytes: bytes, inputs: torch.Tensor) 
     return worst
 
 
+def embed_report(onnx_bytes: bytes, metrics: dict) -> bytes:
+    """The model with its training report inside: metadata "metrics" holds what metrics.json
+    used to hold, and "config" the run's settings, so that model and report are one file."""
+    proto = onnx.load_model_from_string(onnx_bytes)
+    entries = {METRICS_KEY: json.dumps(metrics, indent=1) + "\n"}
+    if "config" in metrics:
+        entries[CONFIG_KEY] = json.dumps(metrics["config"])
+    if len(entries[METRICS_KEY].encode()) > METRICS_MAX_BYTES:
+        raise ExportError(f"the training report is larger than {METRICS_MAX_BYTES:,} bytes")
+    kept = [entry for entry in proto.metadata_props if entry.key not in entries]
+    del proto.metadata_props[:]
+    proto.metadata_props.extend(kept)
+    for key, value in entries.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    return proto.SerializeToString()
+
+
+def check_finite_weights(onnx_bytes: bytes) -> None:
+    """Refuse a model whose weights are not all finite (a diverged run: NaN everywhere)."""
+    graph = onnx.load_model_from_string(onnx_bytes).graph
+    tensors = list(graph.initializer)
+    tensors += [attribute.t for node in graph.node if node.op_type == "Constant"
+                for attribute in node.attribute if attribute.HasField("t")]
+    for tensor in tensors:
+        values = numpy_helper.to_array(tensor)
+        if np.issubdtype(values.dtype, np.floating) and not np.isfinite(values).all():
+            raise ExportError(f"the model's weights contain NaN or infinity ({tensor.name}): "
+                              f"training diverged; try a smaller --lr")
+
+
 def write_artifacts(out_dir: Path, onnx_bytes: bytes, metrics: dict) -> None:
-    """Write model.onnx and metrics.json so that a crash never leaves a half-written file:
-    each is written in full to a temporary file beside its target, then renamed over it."""
+    """Write out_dir/model.onnx with the training report inside, as one atomic unit.
+
+    The complete file goes to a temporary file beside the target, is flushed to disk, then
+    renamed over the target: a crash or kill leaves either the previous model or the new one,
+    never half a file and never one model beside another model's report. Call this only while
+    holding the folder's lock (trainer.folders.FolderLock): two writers would race otherwise.
+    """
+    check_finite_weights(onnx_bytes)
+    payload = embed_report(onnx_bytes, metrics)
+    testhook.phase("write")
     out_dir.mkdir(parents=True, exist_ok=True)
-    payloads = {
-        "metrics.json": (json.dumps(metrics, indent=1) + "\n").encode(),
-        "model.onnx": onnx_bytes,
-    }
-    temporaries = {}
+    handle, tmp = tempfile.mkstemp(dir=out_dir, prefix=temp_name(MODEL_FILE), suffix=TEMP_SUFFIX)
     try:
-        for name, payload in payloads.items():
-            handle, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
-            temporaries[name] = tmp
-            with os.fdopen(handle, "wb") as file:
-                file.write(payload)
-                file.flush()
-                os.fsync(file.fileno())
-            os.chmod(tmp, 0o644)  # mkstemp makes files private; models are meant to be shared
-        for name, tmp in temporaries.items():
-            os.replace(tmp, out_dir / name)
+        with os.fdopen(handle, "wb") as file:
+            half = len(payload) // 2
+            file.write(payload[:half])
+            file.flush()
+            testhook.phase("write-half")
+            file.write(payload[half:])
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; models are meant to be shared
+        testhook.phase("rename")
+        os.replace(tmp, out_dir / MODEL_FILE)
     finally:
-        for tmp in temporaries.values():
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    testhook.phase("renamed")
+    # The report is inside the model now; a metrics.json from an older trainer would only
+    # describe the previous model (the app ignores it once the model has its own report).
+    legacy = out_dir / LEGACY_METRICS_FILE
+    if legacy.is_file():
+        legacy.unlink()
+    _fsync_folder(out_dir)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; Windows has no directory handles to sync)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

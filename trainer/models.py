@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-ARCHITECTURES = ("dense", "cnn")
+from trainer.settings import ARCHITECTURES  # noqa: F401  (re-exported)
 
 
 def dense_net(hidden: tuple[int, ...] = (512, 256), dropout: float = 0.2,

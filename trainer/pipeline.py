@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from trainer import calibration, export, metrics
+from trainer import calibration, export, metrics, testhook
 from trainer.data import DATASETS, load_splits
 from trainer.distributed import Context
 from trainer.export import METADATA_FORMAT
 from trainer.mixed_data import add_extras
 from trainer.models import describe, parameter_count
+from trainer.settings import DEFAULT_DROPOUT
 from trainer.train import DEFAULTS, TrainConfig, evaluate, to_input, train
 
 
@@ -26,6 +27,8 @@ def make_config(dataset: str, architecture: str, args: argparse.Namespace) -> Tr
         if getattr(args, name) is not None:
             settings[name] = getattr(args, name)
     augment = settings.pop("augment", True) and args.augment
+    # Record the dropout really used (not None), so the stored config says it.
+    settings.setdefault("dropout", DEFAULT_DROPOUT[architecture])
     return TrainConfig(
         dataset=dataset, architecture=architecture, seed=args.seed, patience=args.patience,
         val_size=args.val_size, limit=args.limit, class_weights=args.class_weights,
@@ -44,6 +47,7 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
     if context.is_main:
         print(f"== {config.model_id} on {where}: up to {config.epochs} epochs, batch "
               f"{config.batch_size}, lr {config.lr}", file=sys.stderr, flush=True)
+    testhook.phase("data")
     splits = load_splits(spec, data_dir, config.val_size, config.seed, config.limit)
     if config.extra_data:
         fraction = 1.0 if config.limit is None else min(1.0, config.limit / 50_000)
@@ -94,10 +98,12 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
         metadata["rejection"] = json.dumps({
             "method": "background-class", "output": "outlier",
             "threshold": confidence["rejection"]["threshold"]})
+    testhook.phase("export")
     wrapped = export.WithSoftmax(model, config.classes,
                                  confidence["calibration"]["temperature"])
     onnx_bytes = export.to_onnx_bytes(wrapped, metadata)
     parity_images = to_input(splits.test.images[:256], result.mean, result.std)
+    testhook.phase("parity")
     worst = export.check_parity(wrapped, onnx_bytes, parity_images)
     log(f"ONNX Runtime matches PyTorch (max difference {worst:.1e})")
 

@@ -12,9 +12,13 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import math
 import os
+import pickle
 import sys
+import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +28,13 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
-from trainer import metrics
+from trainer import metrics, testhook
 from trainer.augment import augment
 from trainer.data import DATASETS, Split, Splits, mean_std
 from trainer.distributed import Context
+from trainer.folders import TEMP_SUFFIX, temp_name
 from trainer.models import build_model
+from trainer.settings import DEFAULTS  # noqa: F401  (re-exported for trainer.pipeline)
 
 
 @dataclass(frozen=True)
@@ -65,22 +71,9 @@ class TrainConfig:
         return self.classes + (1 if self.extra_data else 0)
 
 
-# Defaults chosen to reach the accuracy targets within the time budget on a 2-core CPU. The
-# digit models see about twice as many pictures per epoch as MNIST alone (generated and real
-# handwriting, "none of these" pictures), so they need half the epochs for the same steps.
-DEFAULTS = {
-    ("mnist", "dense"): dict(epochs=15, batch_size=128, lr=2e-3),
-    # A dense net on clothing underfits under augmentation (90.2 % test without, 89.1 % with
-    # mirroring alone): it has to learn every shifted or mirrored copy separately.
-    ("fashion", "dense"): dict(epochs=30, batch_size=128, lr=2e-3, augment=False, dropout=0.3),
-    ("mnist", "cnn"): dict(epochs=12, batch_size=128, lr=3e-3),
-    # Clothing is harder to fit than digits: lighter dropout (0.3 -> 0.2) gave 93.9 % vs 93.6 %.
-    ("fashion", "cnn"): dict(epochs=18, batch_size=128, lr=3e-3, dropout=0.2),
-}
-
-
 class TrainingInterrupted(RuntimeError):
-    """Raised when the checkpoint on disk cannot be resumed with the requested settings."""
+    """Training cannot go on: the checkpoint cannot be resumed (other settings, damaged, not a
+    checkpoint) or the training diverged. The message says what to do."""
 
 
 @dataclass
@@ -147,10 +140,23 @@ def _class_weights(labels: torch.Tensor, outputs: int) -> torch.Tensor:
 
 
 def _atomic_save(obj: object, path: Path) -> None:
+    """Write the checkpoint in full to a temporary file beside it, flush it to disk, then rename
+    it over the previous one: a kill leaves the previous checkpoint and at most a temporary file,
+    which the next run sweeps away (trainer.folders.sweep_temporaries)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + f".tmp-{os.getpid()}")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    testhook.phase("checkpoint-write")
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_name(path.name),
+                                   suffix=TEMP_SUFFIX)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(obj, file)
+            file.flush()
+            os.fsync(file.fileno())
+        testhook.phase("checkpoint-rename")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _mixed_precision(device: torch.device):
@@ -194,12 +200,15 @@ def train(config: TrainConfig, splits: Splits, context: Context, checkpoint: Pat
             raise TrainingInterrupted(
                 f"The checkpoint {checkpoint} was made with other settings "
                 f"({state['config']}); start again without --resume or use the same settings.")
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        history, best_state = state["history"], state["best_state"]
-        best_loss, best_epoch, stale = state["best_loss"], state["best_epoch"], state["stale"]
-        start_epoch = state["epoch"] + 1
+        try:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            history, best_state = list(state["history"]), state["best_state"]
+            best_loss, best_epoch = float(state["best_loss"]), int(state["best_epoch"])
+            stale, start_epoch = int(state["stale"]), int(state["epoch"]) + 1
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise TrainingInterrupted(_damaged(checkpoint, exc)) from None
         _say(f"Resuming {config.model_id} after epoch {state['epoch']} from {checkpoint}",
              quiet=not context.is_main)
     elif resume:
@@ -212,6 +221,7 @@ def train(config: TrainConfig, splits: Splits, context: Context, checkpoint: Pat
     for epoch in range(start_epoch, config.epochs + 1):
         if stale >= config.patience:
             break
+        testhook.phase("epoch")
         started = time.perf_counter()
         # Seeding from (seed, epoch) makes a resumed run identical to an uninterrupted one;
         # every process shuffles alike, then takes its own shard and its own augmentations.
@@ -249,10 +259,16 @@ def train(config: TrainConfig, splits: Splits, context: Context, checkpoint: Pat
             seen += len(batch)
             loss_sum += loss.item() * len(batch)
             correct += int((logits.argmax(1) == y).sum())
+            if step == steps_per_epoch // 2:
+                testhook.phase("mid-epoch")
             if step % 20 == 0:
                 bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.2%}")
         bar.close()
         loss_sum, correct, seen = context.sum(loss_sum, correct, seen)
+        if not math.isfinite(loss_sum):  # every process sees the same sum: all stop together
+            raise TrainingInterrupted(
+                f"Training diverged in epoch {epoch} (the loss is not a number); nothing was "
+                f"exported. Try a smaller --lr (this run: {config.lr:g}).")
         _share_batch_norm_statistics(model, context)
         val = evaluate(model, splits.val, mean, std, context, config.classes)
         record = {
@@ -298,11 +314,34 @@ def _to_device(tensor: torch.Tensor, device: torch.device, pinned: bool) -> torc
 
 
 def _load_checkpoint(checkpoint: Path, context: Context) -> dict | None:
-    """The main process reads the checkpoint and hands it to the others (no shared disk needed)."""
-    state = None
+    """The main process reads the checkpoint and hands it to the others (no shared disk needed).
+
+    weights_only=True: a checkpoint is tensors, numbers, strings and containers; torch refuses
+    anything else, so a crafted file cannot run code. A damaged one gets a clear message.
+    """
+    state, problem = None, None
     if context.is_main and checkpoint.exists():
-        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    return context.broadcast_object(state)
+        try:
+            state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError as exc:  # what weights_only refuses, and bad pickles
+            problem = _damaged(checkpoint, exc, refused=True)
+        except (OSError, EOFError, RuntimeError, ValueError, zipfile.BadZipFile) as exc:
+            problem = _damaged(checkpoint, exc)
+        else:
+            if not (isinstance(state, dict) and isinstance(state.get("config"), dict)):
+                problem = _damaged(checkpoint, "not a trainer checkpoint")
+    state, problem = context.broadcast_object((state, problem))
+    if problem:
+        raise TrainingInterrupted(problem)
+    return state
+
+
+def _damaged(checkpoint: Path, reason: object, refused: bool = False) -> str:
+    first = (str(reason).strip().splitlines() or [type(reason).__name__])[0][:160]
+    what = ("holds objects a checkpoint never contains (refused, nothing of it was run)"
+            if refused else f"is damaged or not a checkpoint ({first})")
+    return (f"The checkpoint {checkpoint} {what}; delete it, or run without --resume to "
+            f"start again.")
 
 
 def _share_batch_norm_statistics(model: nn.Module, context: Context) -> None:
