@@ -265,3 +265,10 @@ def test_unwritable_output_folder_gets_a_clear_message(tmp_path: Path, data_dir:
     assert "Traceback" not in result.stderr
     assert str(blocker) in result.stderr
     assert blocker.read_text() == "a file where the output folder should be"
+
+
+def test_a_tiny_cnn_run_of_a_few_steps_trains_and_exports(tmp_path: Path, data_dir: Path) -> None:
+    # 500 images at batch 128 are 4 steps: the learning-rate schedule must still work.
+    assert run_cli(tmp_path, "--dataset", "mnist", "--model", "cnn", "--limit", "500",
+                   "--epochs", "1", "--no-extra-data", "--quiet") == 0
+    assert (tmp_path / "models" / "mnist-cnn" / "model.onnx").is_file()

@@ -71,6 +71,9 @@ class TrainConfig:
         return self.classes + (1 if self.extra_data else 0)
 
 
+MIN_SCHEDULE_STEPS = 12
+
+
 class TrainingInterrupted(RuntimeError):
     """Training cannot go on: the checkpoint cannot be resumed (other settings, damaged, not a
     checkpoint) or the training diverged. The message says what to do."""
@@ -185,9 +188,11 @@ def train(config: TrainConfig, splits: Splits, context: Context, checkpoint: Pat
     steps_per_epoch = -(-(usable // context.world_size) // per_process_batch)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr,
                                   weight_decay=config.weight_decay)
+    # OneCycleLR divides by the length of its warm-up: a tiny run (a few steps) would make it
+    # zero, so the schedule spans at least MIN_SCHEDULE_STEPS (a tiny run ends part-way).
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.lr, total_steps=config.epochs * steps_per_epoch,
-        pct_start=0.25)
+        optimizer, max_lr=config.lr,
+        total_steps=max(config.epochs * steps_per_epoch, MIN_SCHEDULE_STEPS), pct_start=0.25)
     weights = (_class_weights(splits.train.labels, config.outputs).to(device)
                if config.class_weights else None)
     autocast, scaler = _mixed_precision(device)
