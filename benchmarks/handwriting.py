@@ -239,7 +239,8 @@ def main() -> None:
                 digits["train styles"], results_real["train styles"]))
             print("  per family, held-out styles:   " + per_family(
                 digits["held-out styles"], results_real["held-out styles"]))
-            for name in ("held-out styles", "pen tablet (held out)", "canvas (mouse)"):
+            for name in ("held-out styles", "held-out, scanned", "pen tablet (held out)",
+                         "canvas (mouse)"):
                 if name in results_real:
                     print(f"  {name}:")
                     per_digit_and_confusion(real[name], results_real[name], 10)

@@ -31,6 +31,7 @@ from desktop.gui.main_window import MainWindow  # noqa: E402
 from desktop.gui.scripted_input import (  # noqa: E402
     DIGITS,
     NOT_DIGITS,
+    UNCLEAR_DIGITS,
     draw_shape,
     number_shape,
 )
@@ -137,11 +138,14 @@ def sized_shots(app: QApplication, outdir: Path, models_dir: Path | None) -> Non
         wait_ready(app, window)
         draw(app, window, "2")
         save(window, outdir, f"{tag}-2-digit")
-        window.canvas.clear()
-        draw_shape(window.canvas, NOT_DIGITS["smile"])
-        QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))
-        settle(app, 0.2)
-        save(window, outdir, f"{tag}-3-unsure")
+        for name, shape in (("3-unsure", UNCLEAR_DIGITS["wide arc"]),
+                            ("3b-not-a-digit", NOT_DIGITS["cross"]),
+                            ("3c-number", number_shape("2026"))):
+            window.canvas.clear()
+            draw_shape(window.canvas, shape)
+            QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))
+            settle(app, 0.2)
+            save(window, outdir, f"{tag}-{name}")
         window.results_tabs.setCurrentWidget(window.training_panel)
         settle(app, 0.2)
         save(window, outdir, f"{tag}-4-training")
@@ -195,10 +199,16 @@ def main(argv: list[str] | None = None) -> int:
     drawn = save(window, args.outdir, "02-drawn-digit")
 
     window.canvas.clear()
-    draw_shape(window.canvas, NOT_DIGITS["smile"])
+    draw_shape(window.canvas, UNCLEAR_DIGITS["wide arc"])
     QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))
     settle(app, 0.2)
     save(window, args.outdir, "03-unsure")
+
+    window.canvas.clear()
+    draw_shape(window.canvas, NOT_DIGITS["cross"])
+    QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))
+    settle(app, 0.2)
+    save(window, args.outdir, "17-not-a-digit")
 
     brush = window.canvas.brush_size
     window.canvas.set_brush_size(14)  # a finer pen for several digits
@@ -213,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if pick(window, "fashion"):
         wait_ready(app, window)
+        draw(app, window, "2")  # a digit is no clothing
+        save(window, args.outdir, "18-not-clothing")
         open_sample(app, window, "9-ankle-boot-00000.png")
         save(window, args.outdir, "04-clothing-sample")
 

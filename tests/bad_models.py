@@ -16,6 +16,8 @@ from pathlib import Path
 
 import onnxruntime as ort
 
+from desktop.models import METRICS_FILE, METRICS_KEY, MODEL_FILE
+
 ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = ROOT / "resources" / "models"
 NOBODY = 65534
@@ -46,13 +48,18 @@ def _field(number: int, payload: bytes) -> bytes:
     return _varint(number << 3 | 2) + _varint(len(payload)) + payload
 
 
-def with_metadata(model_file: Path, changes: dict[str, str]) -> bytes:
-    """The bytes of `model_file` with some metadata values replaced (ModelProto field 14 holds
-    StringStringEntryProto{1: key, 2: value} entries)."""
+def metadata_of(model_file: Path) -> dict[str, str]:
     options = ort.SessionOptions()
     options.log_severity_level = 3
     session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
-    metadata = {**session.get_modelmeta().custom_metadata_map, **changes}
+    return dict(session.get_modelmeta().custom_metadata_map)
+
+
+def with_metadata(model_file: Path, changes: dict[str, str | None]) -> bytes:
+    """The bytes of `model_file` with some metadata values replaced, or removed where the new
+    value is None (ModelProto field 14 holds StringStringEntryProto{1: key, 2: value})."""
+    metadata = {key: value for key, value in {**metadata_of(model_file), **changes}.items()
+                if value is not None}
     data = model_file.read_bytes()
     kept, at = bytearray(), 0
     while at < len(data):
@@ -111,15 +118,46 @@ def lock(folder: Path) -> None:
     folder.chmod(0)
 
 
+def report_text(folder: Path) -> str:
+    """The folder's training report as stored: the model's embedded "metrics" entry, or for a
+    legacy folder (see make_legacy) its metrics.json."""
+    embedded = metadata_of(folder / MODEL_FILE).get(METRICS_KEY)
+    return embedded if embedded is not None else (folder / METRICS_FILE).read_text()
+
+
+def is_legacy(folder: Path) -> bool:
+    return METRICS_KEY not in metadata_of(folder / MODEL_FILE)
+
+
+def make_legacy(folder: Path) -> Path:
+    """Turn a model folder into one of an older trainer: the embedded report moves out to
+    metrics.json beside the model, and the model loses its "metrics" entry."""
+    model = folder / MODEL_FILE
+    text = metadata_of(model)[METRICS_KEY]
+    model.write_bytes(with_metadata(model, {METRICS_KEY: None}))
+    (folder / METRICS_FILE).write_text(text)
+    return folder
+
+
+def set_report_text(folder: Path, text: str) -> None:
+    """Replace the training report where the folder keeps it: embedded in the model, or in
+    metrics.json for a legacy folder."""
+    if is_legacy(folder):
+        set_metrics_text(folder, text)
+    else:
+        model = folder / MODEL_FILE
+        model.write_bytes(with_metadata(model, {METRICS_KEY: text}))
+
+
 def set_metrics_text(folder: Path, text: str) -> None:
-    (folder / "metrics.json").unlink(missing_ok=True)  # it may be a pipe or a link
-    (folder / "metrics.json").write_text(text)
+    (folder / METRICS_FILE).unlink(missing_ok=True)  # it may be a pipe or a link
+    (folder / METRICS_FILE).write_text(text)
 
 
 def metrics_with(folder: Path, **values: object) -> str:
-    """The folder's metrics.json text with some top-level values replaced (as raw JSON
-    text when given as a `Raw`)."""
-    metrics = json.loads((folder / "metrics.json").read_text())
+    """The folder's report text (see report_text) with some top-level values replaced (as
+    raw JSON text when given as a `Raw`)."""
+    metrics = json.loads(report_text(folder))
     raw = {}
     for key, value in values.items():
         if isinstance(value, Raw):
@@ -134,7 +172,7 @@ def metrics_with(folder: Path, **values: object) -> str:
 
 
 class Raw:
-    """JSON text put into metrics.json as it is: 1e999, a 5000-digit integer..."""
+    """JSON text put into the report as it is: 1e999, a 5000-digit integer..."""
 
     def __init__(self, text: str) -> None:
         self.text = text

@@ -82,7 +82,7 @@ def test_the_bars_stay_put_between_sure_and_unsure(qtbot, window):
     assert not window.prediction_panel.prediction.unsure
     sure = _top(bars, window)
     window.canvas.clear()
-    draw(window, UNCLEAR_DIGITS["most of a circle"])
+    draw(window, UNCLEAR_DIGITS["wide arc"])
     assert window.prediction_panel.prediction.unsure  # the headline is a sentence now
     unsure = _top(bars, window)
     window.canvas.clear()

@@ -17,9 +17,11 @@ from bad_models import (
     ROOT,
     Raw,
     as_unprivileged,
+    is_legacy,
     lock,
+    make_legacy,
     metrics_with,
-    set_metrics_text,
+    set_report_text,
     with_metadata,
     world_readable_models,
 )
@@ -106,28 +108,51 @@ def test_one_folder_with_deeply_nested_metadata_is_the_only_one_lost(tmp_path):
     assert "nested more than 64 levels deep" in entries["deep"].error
 
 
-@pytest.mark.parametrize("trap", ["fifo", "dev-zero", "1e999", "huge-integer", "deep"])
-def test_metrics_traps_give_a_model_error_naming_the_cause(tmp_path, trap):
-    folder = tmp_path / "mnist-cnn"
-    shutil.copytree(ROOT / "resources" / "models" / "mnist-cnn", folder)
-    expected = {"fifo": "a named pipe", "dev-zero": "a character device",
-                "1e999": "1e999, which is out of range", "huge-integer": "out of range",
-                "deep": "nested more than"}[trap]
-    (folder / "metrics.json").unlink()
-    if trap == "fifo":
-        os.mkfifo(folder / "metrics.json")
-    elif trap == "dev-zero":
-        (folder / "metrics.json").symlink_to("/dev/zero")
-    else:
-        source = ROOT / "resources" / "models" / "mnist-cnn"
-        text = {"1e999": metrics_with(source, test_accuracy=Raw("1e999")),
-                "huge-integer": metrics_with(source, params=Raw("7" * 5000)),
-                "deep": metrics_with(source, config=Raw(DEEP_JSON))}[trap]
-        set_metrics_text(folder, text)
-    with pytest.raises(models.ModelError, match=expected):
-        finishes(models.load_metrics, folder)
-    # The model itself is still fine: only its training report is refused.
-    assert models.discover(tmp_path)[0].available
+# Damage to the report's content, on both paths: embedded in model.onnx (the trainer's format)
+# and in the legacy metrics.json of older trainers.
+REPORT_TRAPS = {
+    "1e999": ({"test_accuracy": Raw("1e999")}, "1e999, which is out of range"),
+    "huge-integer": ({"params": Raw("7" * 5000)}, "out of range"),
+    "deep": ({"config": Raw(DEEP_JSON)}, "nested more than"),
+}
+# Traps that only a file can be: the report must be a legacy metrics.json for them.
+FILE_TRAPS = {"fifo": "a named pipe", "dev-zero": "a character device",
+              "unreadable": "permission denied"}
+
+
+@pytest.mark.parametrize(("trap", "legacy"), [
+    *[(trap, legacy) for trap in REPORT_TRAPS for legacy in (False, True)],
+    *[(trap, True) for trap in FILE_TRAPS],
+], ids=lambda value: ("legacy" if value else "embedded") if isinstance(value, bool) else value)
+def test_metrics_traps_give_a_model_error_naming_the_cause(trap, legacy):
+    with world_readable_models() as models_dir:  # "unreadable" reads as user nobody
+        folder = models_dir / "mnist-cnn"
+        for other in SHIPPED[:1] + SHIPPED[2:]:
+            shutil.rmtree(models_dir / other)
+        if legacy:
+            make_legacy(folder)
+            assert not is_legacy(ROOT / "resources" / "models" / "mnist-cnn")
+            assert models.load_metrics(folder)["model_id"] == "mnist-cnn"  # the path works
+        metrics = folder / "metrics.json"
+        if trap == "fifo":
+            metrics.unlink()
+            os.mkfifo(metrics)
+        elif trap == "dev-zero":
+            metrics.unlink()
+            metrics.symlink_to("/dev/zero")
+        elif trap == "unreadable":
+            metrics.chmod(0)
+        else:
+            set_report_text(folder, metrics_with(folder, **REPORT_TRAPS[trap][0]))
+            assert is_legacy(folder) == legacy
+        expected = FILE_TRAPS[trap] if trap in FILE_TRAPS else REPORT_TRAPS[trap][1]
+        with as_unprivileged(), pytest.raises(models.ModelError, match=expected) as error:
+            finishes(models.load_metrics, folder)
+        # The message names where the report is.
+        assert ("metrics.json" in str(error.value)) == legacy, error.value
+        assert "(metadata 'metrics')" in str(error.value) or legacy, error.value
+        # The model itself is still fine: only its training report is refused.
+        assert models.discover(models_dir)[0].available
 
 
 def test_a_model_file_that_is_a_pipe_does_not_hang_discovery(tmp_path):

@@ -67,9 +67,9 @@ def test_class_that_is_never_predicted_has_zero_precision_not_nan() -> None:
 
 def test_class_weights_favour_rare_classes() -> None:
     labels = torch.tensor([0] * 90 + [1] * 10 + list(range(2, 10)) * 10)
-    weights = _class_weights(labels)
+    weights = _class_weights(labels, 10)
     assert weights[1] == pytest.approx(9 * weights[0])
-    balanced = _class_weights(torch.arange(10).repeat(5))
+    balanced = _class_weights(torch.arange(10).repeat(5), 10)
     assert torch.allclose(balanced, torch.ones(10))
 
 

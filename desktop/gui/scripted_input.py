@@ -109,7 +109,7 @@ def draw_shape(canvas: QWidget, shape: Shape, **options) -> None:
 
 # Drawings a reader could take for either of two digits: the model accepts them but is unsure.
 UNCLEAR_DIGITS: dict[str, Shape] = {
-    "most of a circle": [[(0.5 + 0.19 * math.sin(a), 0.5 - 0.3 * math.cos(a))
-                          for a in (3.6 * i / 29 for i in range(30))]],  # a 0, or a 2 begun
+    "wide arc": [[(0.5 + 0.19 * math.sin(a), 0.5 - 0.3 * math.cos(a))
+                          for a in (3.6 * i / 29 for i in range(30))]],  # ")": a 1? a 2 begun?
     "u": [[(0.35, 0.3), (0.38, 0.65), (0.5, 0.72), (0.62, 0.65), (0.64, 0.3)]],  # 0 or 4?
 }
