@@ -14,25 +14,10 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
+from trainer.handwriting import arc, figure_eight
+
 CANVAS = 280
 Stroke = list[tuple[float, float]]
-
-
-def arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float,
-        steps: int = 24) -> Stroke:
-    """Points on an ellipse from angle `start` to `end` in degrees (0 = right, 90 = down)."""
-    angles = np.radians(np.linspace(start, end, steps))
-    return [(cx + rx * math.cos(a), cy + ry * math.sin(a)) for a in angles]
-
-
-def _figure_eight(steps: int = 60) -> Stroke:
-    """One continuous stroke: down the right of the top loop, crossing, round the bottom."""
-    points = []
-    for t in np.linspace(0.0, 1.0, steps):
-        y = 0.5 - 0.48 * math.cos(2 * math.pi * t)
-        width = 0.22 if y < 0.5 else 0.28
-        points.append((0.3 + width * math.sin(4 * math.pi * t), y))
-    return points
 
 
 # digit -> variant name -> strokes (each a polyline, in drawing order)
@@ -83,7 +68,7 @@ TEMPLATES: dict[int, dict[str, list[Stroke]]] = {
         "hook": [[(0.02, 0.16), (0.02, 0.03), (0.6, 0.03), (0.26, 1.0)]],
     },
     8: {
-        "figure": [_figure_eight()],
+        "figure": [figure_eight()],
         "two-circles": [arc(0.3, 0.25, 0.22, 0.23, -90, 270), arc(0.3, 0.73, 0.28, 0.26, -90, 270)],
     },
     9: {

@@ -37,7 +37,8 @@ def arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float,
     return [(cx + rx * math.cos(a), cy + ry * math.sin(a)) for a in angles]
 
 
-def _figure_eight(tilt: float = 0.0, top: float = 0.22, bottom: float = 0.28) -> Stroke:
+def figure_eight(tilt: float = 0.0, top: float = 0.22, bottom: float = 0.28) -> Stroke:
+    """One continuous stroke: down the right of the top loop, crossing, round the bottom."""
     points = []
     for t in np.linspace(0.0, 1.0, 60):
         y = 0.5 - 0.48 * math.cos(2 * math.pi * t)
@@ -123,10 +124,10 @@ DIGITS: dict[int, dict[str, Glyph]] = {
         "straight-down": [[(0.0, 0.04), (0.58, 0.02), (0.5, 1.0)]],
     },
     8: {
-        "figure": [_figure_eight()],
+        "figure": [figure_eight()],
         "two-circles": [arc(0.3, 0.25, 0.22, 0.23, -90, 270), arc(0.3, 0.73, 0.28, 0.26, -90, 270)],
         "snowman": [arc(0.3, 0.2, 0.15, 0.19, -90, 270), arc(0.3, 0.68, 0.29, 0.31, -90, 270)],
-        "slanted": [_figure_eight(tilt=0.25)],
+        "slanted": [figure_eight(tilt=0.25)],
     },
     9: {
         "straight": [arc(0.3, 0.27, 0.26, 0.25, -10, -370) + [(0.56, 0.3), (0.54, 1.0)]],
