@@ -341,7 +341,7 @@ def _parse_metrics(text: str | bytes, source: str) -> object:
         raise ModelError(f"{source} is damaged (not valid JSON: {exc.msg}, line "
                          f"{exc.lineno}).") from None
     except JSONLimitError as exc:
-        raise ModelError(f"{source} cannot be used: it is {exc}.") from None
+        raise ModelError(f"{source} cannot be used: {exc}.") from None
 
 
 def _check_same_model(metrics: object, metadata: dict[str, str], path: Path) -> None:
@@ -367,7 +367,9 @@ def _validated(metrics: object, source: str) -> dict:
     if missing:
         raise ModelError(f"{source} lacks {', '.join(missing)}.")
     classes, matrix = metrics["classes"], metrics["confusion_matrix"]
-    size = len(classes) if isinstance(classes, list) else -1
+    if not isinstance(classes, list):
+        raise ModelError(f"{source} is damaged: its \"classes\" is not a list.")
+    size = len(classes)
     if not (isinstance(matrix, list) and len(matrix) == size
             and all(isinstance(row, list) and len(row) == size for row in matrix)):
         raise ModelError(f"{source}: the confusion matrix is not {size} x {size}.")

@@ -13,9 +13,12 @@ from bad_models import (
     DEEP_JSON,
     Raw,
     as_unprivileged,
+    is_legacy,
     lock,
+    make_legacy,
     metrics_with,
-    set_metrics_text,
+    report_text,
+    set_report_text,
     with_metadata,
     world_readable_models,
 )
@@ -34,7 +37,9 @@ from desktop.gui.main_window import MainWindow
 from desktop.gui.scripted_input import DIGITS
 
 SHIPPED = ("mnist-dense", "mnist-cnn", "fashion-dense", "fashion-cnn")
-# What each shipped model's metrics.json is replaced with, and what the Training tab must say.
+# How each shipped model's training report is damaged, and what the Training tab must say. The
+# pipe and the device can only be files: those two folders are made legacy ones (report in
+# metrics.json) first; the other two have their embedded report damaged.
 METRICS_TRAPS = {
     "mnist-cnn": ("fifo", "a named pipe"),
     "mnist-dense": ("dev-zero", "a character device"),
@@ -46,15 +51,18 @@ METRICS_TRAPS = {
 def _set_trap(folder: Path, trap: str) -> None:
     metrics = folder / "metrics.json"
     if trap == "fifo":
+        make_legacy(folder)
         metrics.unlink()
         os.mkfifo(metrics)
     elif trap == "dev-zero":
+        make_legacy(folder)
         metrics.unlink()
         metrics.symlink_to("/dev/zero")
     elif trap == "1e999":
-        set_metrics_text(folder, metrics_with(folder, test_accuracy=Raw("1e999")))
+        set_report_text(folder, metrics_with(folder, test_accuracy=Raw("1e999")))
     else:
-        set_metrics_text(folder, metrics_with(folder, params=Raw("7" * 5000)))
+        set_report_text(folder, metrics_with(folder, params=Raw("7" * 5000)))
+    assert is_legacy(folder) == (trap in ("fifo", "dev-zero"))
 
 
 def test_bad_folders_and_reports_leave_every_shipped_model_usable(qtbot, tmp_path):
@@ -92,12 +100,18 @@ def test_bad_folders_and_reports_leave_every_shipped_model_usable(qtbot, tmp_pat
         assert window.prediction_panel.prediction.label == "3"
 
 
-def test_non_finite_numbers_in_a_report_show_as_unknown(qtbot, tmp_path):
+@pytest.mark.parametrize("legacy", [False, True], ids=["embedded", "legacy"])
+def test_non_finite_numbers_in_a_report_show_as_unknown(qtbot, tmp_path, legacy):
     """NaN and Infinity are valid in Python's JSON (a diverged loss): the tab still shows."""
     folder = tmp_path / "models"
     shutil.copytree(MODELS_DIR, folder)
-    set_metrics_text(folder / "mnist-cnn", metrics_with(
-        folder / "mnist-cnn", test_accuracy=Raw("Infinity"), params=Raw("NaN"),
+    if legacy:
+        make_legacy(folder / "mnist-cnn")
+    # A legacy report whose accuracy differs from the model's is refused as another run's
+    # (inf != 0.99); NaN cannot be compared and is let through as unknown.
+    set_report_text(folder / "mnist-cnn", metrics_with(
+        folder / "mnist-cnn", test_accuracy=Raw("NaN" if legacy else "Infinity"),
+        params=Raw("NaN"),
         train_seconds=Raw("-Infinity")))
     window = open_window(qtbot, tmp_path, folder)
     use_model(qtbot, window, "mnist-cnn")
@@ -108,10 +122,13 @@ def test_non_finite_numbers_in_a_report_show_as_unknown(qtbot, tmp_path):
     assert "in unknown" in panel.summary_text("training")
 
 
-def test_a_report_of_odd_shape_is_called_damaged(qtbot, tmp_path):
+@pytest.mark.parametrize("legacy", [False, True], ids=["embedded", "legacy"])
+def test_a_report_of_odd_shape_is_called_damaged(qtbot, tmp_path, legacy):
     folder = tmp_path / "models"
     shutil.copytree(MODELS_DIR, folder)
-    set_metrics_text(folder / "mnist-cnn", metrics_with(folder / "mnist-cnn", classes=5))
+    if legacy:
+        make_legacy(folder / "mnist-cnn")
+    set_report_text(folder / "mnist-cnn", metrics_with(folder / "mnist-cnn", classes=5))
     window = open_window(qtbot, tmp_path, folder)
     use_model(qtbot, window, "mnist-cnn")
     assert "damaged" in window.training_panel.message
@@ -145,10 +162,10 @@ def test_user_models_dir_follows_the_platform(monkeypatch, tmp_path):
                                        / "models")
     monkeypatch.setattr("sys.platform", "darwin")
     assert paths.user_models_dir() == (tmp_path / "home" / "Library" / "Application Support"
-                                       / "Digit Lens" / "models")
+                                       / "digit-lens" / "models")
     monkeypatch.setattr("sys.platform", "win32")
     monkeypatch.setenv("APPDATA", str(tmp_path / "Roaming"))
-    assert paths.user_models_dir() == tmp_path / "Roaming" / "Digit Lens" / "models"
+    assert paths.user_models_dir() == tmp_path / "Roaming" / "digit-lens" / "models"
 
 
 def _user_model(folder: Path, source: str = "mnist-cnn") -> Path:
@@ -156,11 +173,15 @@ def _user_model(folder: Path, source: str = "mnist-cnn") -> Path:
     weights are the shipped ones; its report says how "it" was trained)."""
     target = folder / source
     shutil.copytree(MODELS_DIR / source, target)
-    metrics = json.loads((target / "metrics.json").read_text())
+    metrics = json.loads(report_text(target))
     metrics["config"].update(epochs=3, lr=0.003)
     metrics["trained_at"] = "2026-11-21T09:15:00+00:00"
     metrics["test_accuracy"] = 0.9811
-    (target / "metrics.json").write_text(json.dumps(metrics))
+    # Embedded, as the trainer writes it: the model's own accuracy says the same.
+    model = target / "model.onnx"
+    model.write_bytes(with_metadata(model, {"metrics": json.dumps(metrics),
+                                            "test_accuracy": "0.9811"}))
+    assert models.load_metrics(target)["test_accuracy"] == 0.9811
     return target
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from bad_models import is_legacy, make_legacy, report_text, set_report_text
 from gui_support import (
     copy_models,
     draw,
@@ -142,25 +143,32 @@ def test_the_training_panel_shows_the_metrics(qtbot, window):
         assert table.item(row, 4).text() == f"{values['support']:,}"
 
 
-@pytest.mark.parametrize("damage", ["missing", "not json", "wrong matrix"])
-def test_damaged_metrics_are_reported_in_the_panel(qtbot, tmp_path, damage):
+@pytest.mark.parametrize(("damage", "legacy"), [
+    ("missing", True),  # no report inside the model and no metrics.json beside it
+    ("not json", False), ("not json", True), ("wrong matrix", False), ("wrong matrix", True),
+], ids=lambda value: ("legacy" if value else "embedded") if isinstance(value, bool) else value)
+def test_damaged_metrics_are_reported_in_the_panel(qtbot, tmp_path, damage, legacy):
     models_dir = copy_models(tmp_path / "models")
     model_id = shipped_ids("mnist")[0]
-    metrics_path = models_dir / model_id / "metrics.json"
+    folder = models_dir / model_id
+    if legacy:
+        make_legacy(folder)  # the report moves out to metrics.json, as older trainers wrote it
     if damage == "missing":
-        metrics_path.unlink()
+        (folder / "metrics.json").unlink()
     elif damage == "not json":
-        metrics_path.write_text("{ not json")
+        set_report_text(folder, "{ not json")
     else:
-        metrics = json.loads(metrics_path.read_text())
+        metrics = json.loads(report_text(folder))
         metrics["confusion_matrix"] = [[1, 2], [3, 4]]
-        metrics_path.write_text(json.dumps(metrics))
+        set_report_text(folder, json.dumps(metrics))
+    assert is_legacy(folder) == legacy
     settings = settings_file(tmp_path)
     settings.setValue("model/id", model_id)
     window = open_window(qtbot, tmp_path, models_dir, settings)
     assert window.controller.current.model_id == model_id
     with pytest.raises(models.ModelError) as expected:
         models.load_metrics(models_dir / model_id)
+    assert ("metrics.json" in str(expected.value)) == legacy, expected.value
     assert window.training_panel.message
     assert str(expected.value) in window.training_panel.message
     draw(window, DIGITS["7"])  # the model itself still works

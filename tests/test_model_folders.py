@@ -26,7 +26,7 @@ from bad_models import (
     world_readable_models,
 )
 
-from desktop import bounded_io, classify, models
+from desktop import bounded_io, classify, image_io, models
 
 SHIPPED = ("mnist-dense", "mnist-cnn", "fashion-dense", "fashion-cnn")
 
@@ -184,6 +184,9 @@ def test_an_unreadable_folder_says_permission_denied_and_loses_nothing_else():
 
 def test_the_command_line_tool_survives_bad_folders(tmp_path, capsys, samples_dir):
     sample = sorted((samples_dir / "mnist").glob("7-*.png"))[0]
+    # The pictures' decoding process starts on first use; start it as root, since user nobody
+    # may not be allowed to run this Python (a pyenv under /root, say).
+    image_io.load_image(sample)
     with world_readable_models() as folder:
         deep = folder / "deep"
         shutil.copytree(folder / "mnist-cnn", deep)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from bad_models import make_legacy
 
 from desktop import models
 from desktop.image_io import load_image
@@ -202,13 +203,14 @@ def with_report(model: Path, folder: Path, report: object) -> Path:
 
 def test_load_metrics_reports_clear_errors(models_dir: Path, tmp_path: Path) -> None:
     entry = next(entry for entry in models.discover(models_dir) if entry.available)
-    metrics = models.load_metrics(entry.directory)  # shipped: the legacy metrics.json
+    metrics = models.load_metrics(entry.directory)  # shipped: embedded in model.onnx
+    assert not (entry.directory / "metrics.json").exists()
     assert np.array(metrics["confusion_matrix"]).shape == (10, 10)
     with pytest.raises(models.ModelError, match="missing"):
         models.load_metrics(tmp_path)
-    legacy = tmp_path / "legacy"
-    legacy.mkdir()
-    shutil.copy(entry.info.path, legacy / models.MODEL_FILE)
+    legacy = make_legacy(shutil.copytree(entry.directory, tmp_path / "legacy"))
+    assert models.load_metrics(legacy) == metrics  # the same report, from metrics.json
+    (legacy / "metrics.json").unlink()
     with pytest.raises(models.ModelError, match="missing"):
         models.load_metrics(legacy)
     (legacy / "metrics.json").write_text("{ not json")
@@ -225,19 +227,21 @@ def test_load_metrics_reports_clear_errors(models_dir: Path, tmp_path: Path) -> 
 def test_embedded_report_is_read_from_the_model_file(models_dir: Path, tmp_path: Path) -> None:
     entry = next(entry for entry in models.discover(models_dir) if entry.available)
     metrics = models.load_metrics(entry.directory)
-    folder = with_report(entry.info.path, tmp_path / "model", {**metrics, "best_epoch": -7})
+    legacy = make_legacy(shutil.copytree(entry.directory, tmp_path / "legacy"))
+    folder = with_report(legacy / models.MODEL_FILE, tmp_path / "model",
+                         {**metrics, "best_epoch": -7})
     # the embedded report wins over a metrics.json beside the model
     (folder / "metrics.json").write_text(json.dumps(metrics))
     assert models.load_metrics(folder)["best_epoch"] == -7
     assert models.read_info(folder / models.MODEL_FILE).model_id == entry.model_id
 
-    with_report(entry.info.path, folder, "{ not json")
+    with_report(legacy / models.MODEL_FILE, folder, "{ not json")
     with pytest.raises(models.ModelError, match="not valid JSON"):
         models.load_metrics(folder)
-    with_report(entry.info.path, folder, {**metrics, "confusion_matrix": [[1]]})
+    with_report(legacy / models.MODEL_FILE, folder, {**metrics, "confusion_matrix": [[1]]})
     with pytest.raises(models.ModelError, match="confusion matrix"):
         models.load_metrics(folder)
-    with_report(entry.info.path, folder, " " * (models.METRICS_MAX_CHARS + 1))
+    with_report(legacy / models.MODEL_FILE, folder, " " * (models.MAX_METRICS_BYTES + 1))
     with pytest.raises(models.ModelError, match="too large"):
         models.load_metrics(folder)
 
@@ -247,7 +251,8 @@ def test_a_metrics_json_of_another_run_is_not_shown_as_the_models(models_dir: Pa
     """A kill between two renames used to leave one run's metrics beside another's model."""
     entry = next(entry for entry in models.discover(models_dir) if entry.available)
     metrics = models.load_metrics(entry.directory)
-    shutil.copy(entry.info.path, tmp_path / models.MODEL_FILE)
+    make_legacy(shutil.copytree(entry.directory, tmp_path, dirs_exist_ok=True))
+    assert models.load_metrics(tmp_path) == metrics  # its own metrics.json is shown
     (tmp_path / "metrics.json").write_text(json.dumps({**metrics, "test_accuracy": 0.5}))
     with pytest.raises(models.ModelError, match="another training run"):
         models.load_metrics(tmp_path)
