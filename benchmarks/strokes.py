@@ -1,8 +1,8 @@
-"""Hand-written digit stroke templates and a renderer that draws them the way a person draws on
-the app's canvas (white 280x280, black round-capped anti-aliased pen, QPainter on a QImage).
+"""Draw digits the way a person draws on the app's canvas (white 280x280, black round-capped
+anti-aliased pen, QPainter on a QImage), from the generator's stroke templates.
 
-Shared by benchmarks/handwriting.py and the GUI tests (which can replay `canvas_strokes` as
-mouse drags). Templates are polylines in a box 1 tall and about 0.6 wide, y pointing down.
+Used by benchmarks/number_reading.py and benchmarks/latency.py. Templates are polylines in a box
+1 tall and about 0.6 wide, y pointing down.
 """
 
 from __future__ import annotations
@@ -14,70 +14,15 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
-from trainer.handwriting import arc, figure_eight
+from trainer.handwriting import DIGITS
 
 CANVAS = 280
 Stroke = list[tuple[float, float]]
 
 
-# digit -> variant name -> strokes (each a polyline, in drawing order)
-TEMPLATES: dict[int, dict[str, list[Stroke]]] = {
-    0: {
-        "oval": [arc(0.3, 0.5, 0.28, 0.48, -100, 265)],
-        "overlap": [arc(0.32, 0.5, 0.27, 0.47, -60, 320)],
-        "round": [arc(0.32, 0.5, 0.32, 0.44, -90, 270)],
-    },
-    1: {
-        "stick": [[(0.3, 0.0), (0.3, 1.0)]],
-        "flag": [[(0.1, 0.22), (0.34, 0.0), (0.34, 1.0)]],
-        "flag-base": [[(0.1, 0.22), (0.34, 0.0), (0.34, 1.0)], [(0.08, 1.0), (0.6, 1.0)]],
-    },
-    2: {
-        "plain": [arc(0.3, 0.28, 0.27, 0.26, 190, 390)[:-4] + [(0.03, 0.98), (0.62, 0.98)]],
-        "loop": [arc(0.3, 0.28, 0.27, 0.26, 190, 390)[:-4]
-                 + [(0.16, 0.84), (0.06, 0.97), (0.01, 0.92), (0.08, 0.86), (0.18, 0.9),
-                    (0.26, 0.97), (0.62, 0.97)]],
-        "swan": [arc(0.3, 0.3, 0.28, 0.28, 180, 360)
-                 + arc(0.0, 0.3, 0.58, 0.68, 0, 90)[1:] + [(0.62, 0.98)]],
-    },
-    3: {
-        "round": [arc(0.3, 0.26, 0.26, 0.24, 200, 450) + arc(0.3, 0.74, 0.3, 0.26, -90, 160)[1:]],
-        "flat-top": [[(0.05, 0.02), (0.58, 0.02), (0.25, 0.42)]
-                     + arc(0.3, 0.7, 0.3, 0.28, -100, 160)[1:]],
-        "two-strokes": [arc(0.3, 0.26, 0.26, 0.24, 200, 440),
-                        arc(0.3, 0.74, 0.3, 0.26, -110, 160)],
-    },
-    4: {
-        "open": [[(0.1, 0.0), (0.04, 0.6), (0.62, 0.6)], [(0.46, 0.05), (0.46, 1.0)]],
-        "closed": [[(0.46, 0.0), (0.0, 0.66), (0.62, 0.66)], [(0.46, 0.0), (0.46, 1.0)]],
-        "one-stroke": [[(0.12, 0.0), (0.04, 0.62), (0.5, 0.62), (0.5, 0.2), (0.5, 1.0)]],
-    },
-    5: {
-        "classic": [[(0.1, 0.02), (0.07, 0.45)] + arc(0.3, 0.68, 0.29, 0.3, -145, 150)[1:],
-                    [(0.1, 0.02), (0.58, 0.02)]],
-        "one-stroke": [[(0.58, 0.02), (0.1, 0.02), (0.07, 0.45)]
-                       + arc(0.3, 0.68, 0.29, 0.3, -145, 150)[1:]],
-    },
-    6: {
-        "curved": [arc(0.62, 0.62, 0.58, 0.6, 250, 160) + arc(0.32, 0.72, 0.27, 0.26, 170, -180)],
-        "straight": [[(0.5, 0.0), (0.07, 0.7)] + arc(0.32, 0.74, 0.26, 0.24, 180, -175)[1:]],
-    },
-    7: {
-        "plain": [[(0.02, 0.03), (0.6, 0.03), (0.2, 1.0)]],
-        "bar": [[(0.02, 0.03), (0.6, 0.03), (0.2, 1.0)], [(0.15, 0.52), (0.52, 0.52)]],
-        "hook": [[(0.02, 0.16), (0.02, 0.03), (0.6, 0.03), (0.26, 1.0)]],
-    },
-    8: {
-        "figure": [figure_eight()],
-        "two-circles": [arc(0.3, 0.25, 0.22, 0.23, -90, 270), arc(0.3, 0.73, 0.28, 0.26, -90, 270)],
-    },
-    9: {
-        "straight": [arc(0.3, 0.27, 0.26, 0.25, -10, -370) + [(0.56, 0.3), (0.54, 1.0)]],
-        "curved": [arc(0.3, 0.27, 0.26, 0.25, -10, -370)
-                   + [(0.56, 0.32), (0.55, 0.65), (0.47, 0.9), (0.28, 1.0)]],
-        "slanted": [arc(0.34, 0.27, 0.26, 0.25, -10, -370) + [(0.6, 0.3), (0.32, 1.0)]],
-    },
-}
+# digit -> variant name -> strokes: the generator's style families (trainer.handwriting),
+# training and held-out alike.
+TEMPLATES = DIGITS
 
 
 @dataclass(frozen=True)
