@@ -77,7 +77,7 @@ class TrainingCurves(HoverTooltips):
         return list(self._epochs)
 
     def set_history(self, history: list[dict], best_epoch: int | None) -> None:
-        """history: the per-epoch dicts of metrics.json."""
+        """history: the per-epoch dicts of the training report."""
         rows = [row for row in history if isinstance(row, dict)]
 
         def column(key: str) -> list[float]:

@@ -1,4 +1,4 @@
-"""The "Training" tab: how the current model was trained, from its metrics.json.
+"""The "Training" tab: how the current model was trained, from its training report (inside model.onnx).
 
 A summary (test accuracy, parameters, architecture, epochs, training time) above three pages:
 loss/accuracy curves, the confusion matrix, and per-class precision / recall / F1 / support.
@@ -172,7 +172,7 @@ def _fraction(value: object) -> str:
 
 
 class TrainingPanel(QWidget):
-    """Everything metrics.json says about the current model, or why it cannot say it."""
+    """Everything the training report says about the current model, or why it cannot say it."""
 
     normalizedChanged = Signal(bool)
 
