@@ -1,4 +1,4 @@
-"""The "Training" tab: how the current model was trained, from its training report (inside model.onnx).
+"""The "Training" tab: how the current model was trained, from its report inside model.onnx.
 
 A summary (test accuracy, parameters, architecture, epochs, training time) above three pages:
 loss/accuracy curves, the confusion matrix, and per-class precision / recall / F1 / support.
