@@ -263,6 +263,9 @@ def _train(parser: argparse.ArgumentParser, args: argparse.Namespace,
             summary = run(dataset, architecture, args, context, data_dir, checkpoints)
             if summary is not None:
                 print(json.dumps(summary), flush=True)
+        # Every process leaves together: gloo can abort a process whose peer has already torn
+        # down its connections ("terminate called without an active exception").
+        context.barrier()
     except (DataError, ExportError, TrainingInterrupted) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
