@@ -1,7 +1,7 @@
 """Model folders broken the ways testers broke them (issue 9), for the model and GUI tests.
 
-Qt-free. The ONNX metadata is rewritten by walking the protobuf wire format, as the app does
-without the onnx package.
+Qt-free. The ONNX metadata is rewritten with the onnx package (the trainer's; the app itself
+never needs it).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import onnx
 import onnxruntime as ort
 
 from desktop.models import METRICS_FILE, METRICS_KEY, MODEL_FILE
@@ -22,30 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = ROOT / "resources" / "models"
 NOBODY = 65534
 DEEP_JSON = "[" * 100_000 + "]" * 100_000  # json.loads alone: RecursionError
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
-def _read_varint(data: bytes, at: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[at]
-        value |= (byte & 0x7F) << shift
-        at, shift = at + 1, shift + 7
-        if byte < 0x80:
-            return value, at
-
-
-def _field(number: int, payload: bytes) -> bytes:
-    """A length-delimited protobuf field."""
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
 
 
 def metadata_of(model_file: Path) -> dict[str, str]:
@@ -57,27 +34,15 @@ def metadata_of(model_file: Path) -> dict[str, str]:
 
 def with_metadata(model_file: Path, changes: dict[str, str | None]) -> bytes:
     """The bytes of `model_file` with some metadata values replaced, or removed where the new
-    value is None (ModelProto field 14 holds StringStringEntryProto{1: key, 2: value})."""
-    metadata = {key: value for key, value in {**metadata_of(model_file), **changes}.items()
-                if value is not None}
-    data = model_file.read_bytes()
-    kept, at = bytearray(), 0
-    while at < len(data):
-        key, body = _read_varint(data, at)
-        wire_type = key & 7
-        if wire_type == 0:
-            end = _read_varint(data, body)[1]
-        elif wire_type == 2:
-            length, start = _read_varint(data, body)
-            end = start + length
-        else:
-            end = body + (8 if wire_type == 1 else 4)
-        if key >> 3 != 14:
-            kept += data[at:end]
-        at = end
-    for name, value in metadata.items():
-        kept += _field(14, _field(1, name.encode()) + _field(2, value.encode()))
-    return bytes(kept)
+    value is None."""
+    proto = onnx.load_model_from_string(model_file.read_bytes())
+    metadata = {entry.key: entry.value for entry in proto.metadata_props}
+    metadata.update(changes)
+    del proto.metadata_props[:]
+    for key, value in metadata.items():
+        if value is not None:
+            proto.metadata_props.add(key=key, value=value)
+    return proto.SerializeToString()
 
 
 @contextlib.contextmanager
