@@ -390,3 +390,16 @@ def test_exported_model_outputs_are_finite_for_a_real_run(place: dict[str, Path]
     assert np.isfinite(out).all()
     report = models.load_metrics(folder)
     assert report["config"]["seed"] == 0 and report["config"]["limit"] == 300
+
+
+def test_any_garbage_checkpoint_is_called_damaged_never_a_traceback(tmp_path: Path) -> None:
+    """torch's readers raise many kinds of error on random bytes (CI once met an IndexError)."""
+    from trainer.distributed import Context
+    from trainer.train import TrainingInterrupted, _load_checkpoint
+
+    checkpoint = tmp_path / "checkpoint.pt"
+    generator = np.random.default_rng(0)
+    for size in [0, 1, 7, 64, 500, 20_000] * 40:
+        checkpoint.write_bytes(generator.bytes(size))
+        with pytest.raises(TrainingInterrupted, match="is damaged or not a checkpoint|refused"):
+            _load_checkpoint(checkpoint, Context(device=torch.device("cpu")))
