@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 APP_FOLDER = "digit-lens"
+# The models the app lists instead of the shipped ones (the --models-dir option wins over it).
+MODELS_ENV = "DIGIT_LENS_MODELS"
 # Tests (and anyone who keeps models elsewhere) point this at another folder.
 USER_MODELS_ENV = "DIGIT_LENS_USER_MODELS"
 
@@ -27,6 +29,15 @@ def resources_dir() -> Path:
 def models_dir() -> Path:
     """The shipped models: read-only, the trainer writes there only when told to."""
     return resources_dir() / "models"
+
+
+def app_models_dir(override: Path | None = None) -> Path:
+    """The models the app lists and the self-test checks: `override` (--models-dir) if given,
+    else $DIGIT_LENS_MODELS if set, else the shipped models."""
+    if override is not None:
+        return Path(override)
+    chosen = os.environ.get(MODELS_ENV, "")
+    return Path(chosen).expanduser() if chosen else models_dir()
 
 
 def samples_dir() -> Path:

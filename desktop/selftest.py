@@ -75,23 +75,30 @@ def check(models_dir: Path, samples_dir: Path) -> list[str]:
     return problems
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="digit-lens --self-test", description=__doc__)
-    parser.add_argument("--record", action="store_true",
-                        help="write the expectations from this tree (after retraining)")
-    args = parser.parse_args(argv)
-    models_dir, samples_dir = paths.models_dir(), paths.samples_dir()
-    if args.record:
-        answers, problems = classify_samples(models_dir, samples_dir)
-        (samples_dir / EXPECTED_FILE).write_text(json.dumps(answers, indent=1) + "\n")
-        _say(f"recorded {sum(map(len, answers.values()))} answers of {len(answers)} models")
-        return 1 if problems else 0
-    problems = check(models_dir, samples_dir)
+def run(models_dir: Path) -> int:
+    """`digit-lens --self-test`: check the models of `models_dir` on the bundled samples and say
+    so; 0 when all is well."""
+    problems = check(models_dir, paths.samples_dir())
     for problem in problems:
         _say(f"FAIL {problem}")
     _say(f"{APP_NAME} {__version__} self-test: "
          + ("passed" if not problems else f"{len(problems)} problem(s)")
          + f" ({models_dir})")
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m desktop.selftest [--record]`: check (or record) the shipped models."""
+    parser = argparse.ArgumentParser(prog="python -m desktop.selftest", description=__doc__)
+    parser.add_argument("--record", action="store_true",
+                        help="write the expectations from this tree (after retraining)")
+    args = parser.parse_args(argv)
+    models_dir, samples_dir = paths.models_dir(), paths.samples_dir()
+    if not args.record:
+        return run(models_dir)
+    answers, problems = classify_samples(models_dir, samples_dir)
+    (samples_dir / EXPECTED_FILE).write_text(json.dumps(answers, indent=1) + "\n")
+    _say(f"recorded {sum(map(len, answers.values()))} answers of {len(answers)} models")
     return 1 if problems else 0
 
 

@@ -45,3 +45,13 @@ def test_version_option(tmp_path):
     result = run_app(tmp_path, "--version")
     assert result.returncode == 0
     assert result.stdout.startswith("Digit Lens ")
+
+
+def test_help_never_loads_the_window():
+    """The command line is parsed before Qt is imported: --help and --version stay cheap."""
+    code = ("import sys\nfrom desktop.__main__ import main\ntry:\n    main(['--help'])\n"
+            "except SystemExit:\n    pass\nprint('Qt loaded:', 'PySide6' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert "--models-dir DIR" in result.stdout and "$DIGIT_LENS_MODELS" in result.stdout
+    assert result.stdout.rstrip().endswith("Qt loaded: False")

@@ -16,12 +16,12 @@ from gui_support import (
     true_class,
     use_model,
 )
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics, QFontMetricsF
 from PySide6.QtWidgets import QToolButton
 
 from desktop import image_io, models
-from desktop.gui.canvas import PLACEHOLDER_MARGIN, placeholder_title_font
+from desktop.gui.canvas_paint import PLACEHOLDER_MARGIN, placeholder_title_font
 from desktop.gui.curves import TrainingCurves
 from desktop.gui.gallery import PATH_ROLE
 from desktop.gui.scripted_input import DIGITS, NOT_DIGITS, UNCLEAR_DIGITS
@@ -60,6 +60,18 @@ def test_the_model_picker_stays_on_the_toolbar(qtbot, window, size):
     assert extension is None or not extension.isVisible()  # nothing went to the overflow
     for button in picker.datasets.buttons.values():
         assert button.isVisible() and button.width() >= button.minimumWidth()
+
+
+def test_undo_and_redo_stay_icons_after_a_narrow_spell(qtbot, window):
+    """The toolbar hands its button style to every button when the window narrows and widens;
+    undo and redo keep their icons only."""
+    for size in ("minimum", (1280, 800)):
+        _resize(qtbot, window, size)
+        for action in (window.undo_action, window.redo_action):
+            style = window.toolbar.widgetForAction(action).toolButtonStyle()
+            assert style == Qt.ToolButtonStyle.ToolButtonIconOnly, (size, action.text())
+    wide = window.toolbar.widgetForAction(window.clear_action).toolButtonStyle()
+    assert wide == Qt.ToolButtonStyle.ToolButtonTextBesideIcon  # the others have words again
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -65,3 +65,31 @@ def test_the_app_runs_the_self_test_without_a_display() -> None:
                             env={"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "self-test: passed" in result.stdout
+
+
+def run_self_test(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """`python -m desktop ... --self-test` as a real process without a display."""
+    return subprocess.run([sys.executable, "-m", "desktop", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen", **env})
+
+
+def test_the_self_test_checks_the_models_the_window_would_list(models_dir: Path,
+                                                               tmp_path: Path) -> None:
+    """--models-dir (in any position) wins over $DIGIT_LENS_MODELS, which wins over the
+    shipped models: one entry, one rule, the same as the window's."""
+    copy = tmp_path / "models"
+    shutil.copytree(models_dir, copy)
+    shutil.rmtree(copy / "fashion-dense")
+    for args in (["--self-test", "--models-dir", str(copy)],
+                 ["--models-dir", str(copy), "--self-test"]):
+        result = run_self_test(*args)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "FAIL fashion-dense: expected but not bundled" in result.stdout
+        assert result.stdout.rstrip().endswith(f"self-test: 1 problem(s) ({copy})")
+    result = run_self_test("--self-test", DIGIT_LENS_MODELS=str(copy))
+    assert result.returncode == 1 and f"({copy})" in result.stdout
+    result = run_self_test("--self-test", "--models-dir", str(models_dir),
+                           DIGIT_LENS_MODELS=str(copy))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"self-test: passed ({models_dir})" in result.stdout

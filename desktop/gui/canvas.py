@@ -12,29 +12,31 @@ import math
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontMetricsF,
     QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPalette,
-    QPen,
     QPixmap,
     QResizeEvent,
-    QUndoCommand,
     QUndoStack,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from desktop.gui.canvas_paint import (
+    paint_border,
+    paint_brush_outline,
+    paint_onto,
+    paint_placeholder,
+    paint_shadow,
+    paper_pixmap,
+)
 from desktop.gui.document import (
     DOCUMENT_SIZE,
-    PAPER,
     Document,
+    ReplaceDocument,
     Stroke,
-    paint_document,
     paint_strokes,
     render_document,
 )
@@ -42,25 +44,7 @@ from desktop.gui.document import (
 MIN_BRUSH = 4
 MAX_BRUSH = 64
 DEFAULT_BRUSH = 30
-PLACEHOLDER_INK = QColor(150, 150, 150)  # on the always-white paper
-PLACEHOLDER_MARGIN = 12  # pixels between the invitation and the sheet's edges
 UNDO_LIMIT = 200  # steps; a step holding a big loaded picture costs a few MB
-
-
-class _ReplaceDocument(QUndoCommand):
-    """One undoable step: the canvas content before and after."""
-
-    def __init__(self, canvas: DrawingCanvas, before: Document, after: Document, text: str):
-        super().__init__(text)
-        self._canvas = canvas
-        self._before = before
-        self._after = after
-
-    def redo(self) -> None:
-        self._canvas._apply(self._after)
-
-    def undo(self) -> None:
-        self._canvas._apply(self._before)
 
 
 class DrawingCanvas(QWidget):
@@ -92,7 +76,7 @@ class DrawingCanvas(QWidget):
         self._hover: QPointF | None = None
         self._paper_cache: QPixmap | None = None
         self._image_cache: QImage | None = None
-        self._placeholder = ("Draw a digit here", "or drop a picture, paste one, or pick a sample")
+        self._placeholder = ("", "")  # the window says what to draw: set_placeholder
 
     # --- content ------------------------------------------------------------------------------
 
@@ -115,7 +99,8 @@ class DrawingCanvas(QWidget):
     def replace_document(self, document: Document, description: str) -> None:
         """Change the content as one undoable step."""
         self._cancel_stroke()
-        self._undo_stack.push(_ReplaceDocument(self, self._document, document, description))
+        self._undo_stack.push(
+            ReplaceDocument(self._apply, self._document, document, description))
 
     def clear(self) -> None:
         if not self.is_blank:
@@ -189,12 +174,12 @@ class DrawingCanvas(QWidget):
         scale = DOCUMENT_SIZE / paper.width()
         return ((position.x() - paper.left()) * scale, (position.y() - paper.top()) * scale)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt naming
+    def sizeHint(self) -> QSize:
         return QSize(460, 460)
 
     # --- events -------------------------------------------------------------------------------
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         button = event.button()
         if self._live_points is not None or button not in (
             Qt.MouseButton.LeftButton,
@@ -208,7 +193,7 @@ class DrawingCanvas(QWidget):
         self.update()
         self.contentChanged.emit()
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         self._hover = event.position()
         if self._live_points is not None:
             point = self.to_document(event.position())
@@ -218,7 +203,7 @@ class DrawingCanvas(QWidget):
                 self.contentChanged.emit()
         self.update()
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._live_points is None or event.button() != self._live_button:
             return
         self._live_points.append(self.to_document(event.position()))
@@ -227,53 +212,45 @@ class DrawingCanvas(QWidget):
         if stroke is not None:
             description = "Erase" if stroke.erase else "Stroke"
             self._undo_stack.push(
-                _ReplaceDocument(self, self._document, self._document.with_stroke(stroke),
-                                 description)
+                ReplaceDocument(self._apply, self._document,
+                                self._document.with_stroke(stroke), description)
             )
 
-    def leaveEvent(self, event) -> None:  # noqa: N802
+    def leaveEvent(self, event) -> None:
         self._hover = None
         self.update()
         super().leaveEvent(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self._live_points is not None:
             self._cancel_stroke()
             self.contentChanged.emit()
             return
         super().keyPressEvent(event)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:
         self._paper_cache = None
         super().resizeEvent(event)
 
-    def changeEvent(self, event) -> None:  # noqa: N802
+    def changeEvent(self, event) -> None:
         self._paper_cache = None  # palette or device pixel ratio may have changed
         super().changeEvent(event)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Window))
         paper = self.paper_rect()
-        self._paint_shadow(painter, paper)
+        paint_shadow(painter, paper, self.palette().color(QPalette.ColorRole.Shadow))
         painter.drawPixmap(paper.topLeft(), self._paper_pixmap(paper))
         live = self._live_stroke()
         if live is not None:
-            painter.save()
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            painter.setClipRect(paper)
-            painter.translate(paper.topLeft())
-            scale = paper.width() / DOCUMENT_SIZE
-            painter.scale(scale, scale)
-            paint_strokes(painter, [live])
-            painter.restore()
+            paint_onto(painter, live, paper)
         elif self._document.is_blank:
-            self._paint_placeholder(painter, paper)
-        self._paint_brush_outline(painter, paper)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Mid), 1))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRect(paper.adjusted(-0.5, -0.5, 0, 0))
+            paint_placeholder(painter, paper, self.font(), *self._placeholder)
+        if self._hover is not None:
+            erasing = self._eraser if self._live_points is None else self._live_erase
+            paint_brush_outline(painter, paper, self._hover, self._brush_size, erasing)
+        paint_border(painter, paper, self.palette().color(QPalette.ColorRole.Mid))
         painter.end()
 
     # --- internals ----------------------------------------------------------------------------
@@ -291,18 +268,12 @@ class DrawingCanvas(QWidget):
         self.contentChanged.emit()
 
     def _paint_onto_caches(self, stroke: Stroke) -> None:
-        if self._image_cache is not None:
-            painter = QPainter(self._image_cache)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            paint_strokes(painter, [stroke])
-            painter.end()
-        if self._paper_cache is not None:
-            paper = self.paper_rect()
-            painter = QPainter(self._paper_cache)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            painter.scale(paper.width() / DOCUMENT_SIZE, paper.height() / DOCUMENT_SIZE)
-            paint_strokes(painter, [stroke])
-            painter.end()
+        for cache, target in ((self._image_cache, None), (self._paper_cache, self.paper_rect())):
+            if cache is not None:
+                painter = QPainter(cache)
+                paint_onto(painter, stroke, None if target is None
+                           else QRectF(0, 0, target.width(), target.height()))
+                painter.end()
 
     def _live_stroke(self) -> Stroke | None:
         if not self._live_points:
@@ -317,80 +288,8 @@ class DrawingCanvas(QWidget):
     def _paper_pixmap(self, paper: QRectF) -> QPixmap:
         ratio = self.devicePixelRatioF()
         if self._paper_cache is None or self._paper_cache.devicePixelRatio() != ratio:
-            pixmap = QPixmap(
-                max(1, round(paper.width() * ratio)), max(1, round(paper.height() * ratio))
-            )
-            pixmap.setDevicePixelRatio(ratio)
-            pixmap.fill(PAPER)
-            painter = QPainter(pixmap)
-            paint_document(
-                painter, self._document, QRectF(0, 0, paper.width(), paper.height())
-            )
-            painter.end()
-            self._paper_cache = pixmap
+            self._paper_cache = paper_pixmap(self._document, paper, ratio)
         return self._paper_cache
-
-    def _paint_shadow(self, painter: QPainter, paper: QRectF) -> None:
-        shadow = QColor(self.palette().color(QPalette.ColorRole.Shadow))
-        painter.setPen(Qt.PenStyle.NoPen)
-        for grow, alpha in ((4.0, 14), (2.5, 22), (1.0, 34)):
-            shadow.setAlpha(alpha)
-            painter.setBrush(shadow)
-            painter.drawRect(paper.adjusted(-grow + 1, -grow + 2, grow + 1, grow + 2))
-
-    def _paint_placeholder(self, painter: QPainter, paper: QRectF) -> None:
-        title, hint = self._placeholder
-        painter.save()
-        painter.setPen(PLACEHOLDER_INK)
-        font = placeholder_title_font(self.font(), title, paper)
-        painter.setFont(font)
-        title_rect = QRectF(paper.left(), paper.top(), paper.width(), paper.height() / 2)
-        painter.drawText(
-            title_rect.adjusted(PLACEHOLDER_MARGIN, 0, -PLACEHOLDER_MARGIN, 0),
-            int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
-                | Qt.TextFlag.TextWordWrap),
-            title,
-        )
-        font.setPointSizeF(max(8.5, paper.height() / 46))
-        painter.setFont(font)
-        hint_rect = QRectF(paper.left(), paper.center().y() + 6, paper.width(), paper.height() / 2)
-        painter.drawText(
-            hint_rect.adjusted(16, 0, -16, 0),
-            int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-                | Qt.TextFlag.TextWordWrap),
-            hint,
-        )
-        painter.restore()
-
-    def _paint_brush_outline(self, painter: QPainter, paper: QRectF) -> None:
-        """A circle the size of the brush under the mouse, visible on white and on ink."""
-        if self._hover is None or not paper.contains(self._hover):
-            return
-        radius = self._brush_size / 2 * paper.width() / DOCUMENT_SIZE
-        erasing = self._eraser if self._live_points is None else self._live_erase
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        for colour, grow in ((QColor(255, 255, 255, 190), 1.0), (QColor(0, 0, 0, 150), 0.0)):
-            pen = QPen(colour, 1.0)
-            if erasing:
-                pen.setStyle(Qt.PenStyle.DashLine)
-            painter.setPen(pen)
-            painter.drawEllipse(self._hover, radius + grow, radius + grow)
-        painter.restore()
-
-
-def placeholder_title_font(base: QFont, title: str, paper: QRectF) -> QFont:
-    """The invitation's font: large on a large sheet, but never wider than the sheet
-    ("Draw a piece of clothing here" was cut at both ends); it wraps only below 11 pt."""
-    font = QFont(base)
-    size = max(11.0, paper.height() / 18)
-    room = paper.width() - 2 * PLACEHOLDER_MARGIN
-    while True:
-        font.setPointSizeF(size)
-        if size <= 11.0 or QFontMetricsF(font).horizontalAdvance(title) <= room:
-            return font
-        size = max(11.0, size * 0.92)
 
 
 def _adds_one_stroke(before: Document, after: Document) -> bool:

@@ -23,13 +23,6 @@ from desktop import models, numbers
 from desktop.bounded_io import describe_os_error
 from desktop.gui.workers import TaskRunner
 
-ARCHITECTURE_TITLES = {"cnn": "CNN", "dense": "Dense"}
-
-
-def architecture_title(architecture: str) -> str:
-    """'cnn' -> 'CNN', 'dense' -> 'Dense'; unknown names are title-cased."""
-    return ARCHITECTURE_TITLES.get(architecture, architecture.title())
-
 
 @dataclass(frozen=True)
 class ClassifyResult:
@@ -94,17 +87,25 @@ class ModelController(QObject):
     def user_models_dir(self) -> Path | None:
         return self._user_models_dir
 
-    def discover(self) -> None:
-        """(Re)read the models folders. Reads metadata only, which is fast; models.discover
-        reports a bad folder in its entry and never raises for it."""
+    def discover(self, preferred: str | None = None, prepare: bool = True) -> None:
+        """(Re)read the models folders and choose `preferred` if it can be used, else the first
+        usable model (or none). Reads metadata only, which is fast; models.discover reports a
+        bad folder in its entry and never raises for it.
+
+        Emits modelsChanged, then currentModelChanged once, even when the chosen key stays:
+        its entry was read afresh (retrained, repaired). Unless told not to yet, starts
+        creating the chosen model's session."""
         self._entries = models.discover_all(self._models_dir, self._user_models_dir)
-        known = {entry.key for entry in self._entries}
         # Files may have been replaced (retrained, repaired): sessions are created afresh.
         self._classifiers = {}
         self._load_errors = {}
-        if self._current_id not in known:
-            self._current_id = None
+        usable = [preferred] if preferred and self.is_usable(preferred) else []
+        chosen = (usable or [e.key for e in self.usable_entries()] or [None])[0]
+        self._current_id = chosen
+        if prepare and chosen is not None:
+            self.prepare(chosen)
         self.modelsChanged.emit()
+        self.currentModelChanged.emit()
 
     @property
     def entries(self) -> list[models.ModelEntry]:
@@ -215,9 +216,6 @@ class ModelController(QObject):
         """Warm up every usable model so that switching later is instant."""
         for entry in self.usable_entries():
             self.prepare(entry.key)
-
-    def wait_for_sessions(self, msecs: int = 10000) -> bool:
-        return self._tasks.wait(msecs)
 
     def classify(self, gray: np.ndarray | None) -> ClassifyResult | None:
         """Classify a grayscale picture with the current model.

@@ -7,12 +7,12 @@ widget's size, and drawn as smooth, anti-aliased paths with round caps and joins
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QUndoCommand
 
 DOCUMENT_SIZE = 448  # 16 x 28: plenty of detail for a 28 x 28 model input, cheap to render
 PAPER = QColor(255, 255, 255)
@@ -65,6 +65,23 @@ class Document:
         return replace(self, strokes=(*self.strokes, stroke))
 
 
+class ReplaceDocument(QUndoCommand):
+    """One undoable step: the content before and after; `apply` shows a document."""
+
+    def __init__(self, apply: Callable[[Document], None], before: Document, after: Document,
+                 text: str) -> None:
+        super().__init__(text)
+        self._apply = apply
+        self._before = before
+        self._after = after
+
+    def redo(self) -> None:
+        self._apply(self._after)
+
+    def undo(self) -> None:
+        self._apply(self._before)
+
+
 def fit_rect(size: QSizeF, target: QRectF) -> QRectF:
     """The largest rectangle of `size`'s aspect ratio centred in `target` (letter-boxing)."""
     if size.width() <= 0 or size.height() <= 0:
@@ -97,12 +114,7 @@ def paint_strokes(painter: QPainter, strokes: Iterable[Stroke]) -> None:
             painter.drawPath(stroke.path())
 
 
-def paint_document(
-    painter: QPainter,
-    document: Document,
-    target: QRectF,
-    extra: Stroke | None = None,
-) -> None:
+def paint_document(painter: QPainter, document: Document, target: QRectF) -> None:
     """Paint white paper, the letter-boxed picture and the strokes into `target`."""
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -118,17 +130,15 @@ def paint_document(
     painter.translate(target.topLeft())
     painter.scale(target.width() / DOCUMENT_SIZE, target.height() / DOCUMENT_SIZE)
     paint_strokes(painter, document.strokes)
-    if extra is not None:
-        paint_strokes(painter, [extra])
     painter.restore()
 
 
-def render_document(document: Document, extra: Stroke | None = None) -> QImage:
+def render_document(document: Document) -> QImage:
     """The document as a DOCUMENT_SIZE square image (what gets classified and saved)."""
     image = QImage(DOCUMENT_SIZE, DOCUMENT_SIZE, QImage.Format.Format_RGB32)
     image.fill(PAPER)
     painter = QPainter(image)
-    paint_document(painter, document, QRectF(0, 0, DOCUMENT_SIZE, DOCUMENT_SIZE), extra)
+    paint_document(painter, document, QRectF(0, 0, DOCUMENT_SIZE, DOCUMENT_SIZE))
     painter.end()
     return image
 

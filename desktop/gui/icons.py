@@ -24,7 +24,7 @@ def _pen(colour: QColor, width: float = 1.8) -> QPen:
     return pen
 
 
-def _open(p: QPainter, c: QColor) -> None:
+def _open(p: QPainter) -> None:
     path = QPainterPath(QPointF(3, 19))
     for x, y in ((3, 5.5), (9, 5.5), (11, 7.5), (19, 7.5), (19, 10)):
         path.lineTo(x, y)
@@ -36,7 +36,7 @@ def _open(p: QPainter, c: QColor) -> None:
     p.drawPath(front)
 
 
-def _save(p: QPainter, c: QColor) -> None:
+def _save(p: QPainter) -> None:
     p.drawLine(QPointF(12, 3.5), QPointF(12, 14.5))
     p.drawPolyline([QPointF(7.5, 10), QPointF(12, 14.5), QPointF(16.5, 10)])
     p.drawPolyline([QPointF(4, 14), QPointF(4, 20), QPointF(20, 20), QPointF(20, 14)])
@@ -54,15 +54,15 @@ def _arrow(p: QPainter, mirrored: bool) -> None:
     p.drawPolyline([QPointF(9, 5.5), QPointF(4.5, 10), QPointF(9, 14.5)])
 
 
-def _undo(p: QPainter, c: QColor) -> None:
+def _undo(p: QPainter) -> None:
     _arrow(p, mirrored=False)
 
 
-def _redo(p: QPainter, c: QColor) -> None:
+def _redo(p: QPainter) -> None:
     _arrow(p, mirrored=True)
 
 
-def _clear(p: QPainter, c: QColor) -> None:
+def _clear(p: QPainter) -> None:
     p.drawLine(QPointF(4, 6.5), QPointF(20, 6.5))
     p.drawPolyline([QPointF(9, 6.5), QPointF(9.5, 4), QPointF(14.5, 4), QPointF(15, 6.5)])
     path = QPainterPath(QPointF(6, 6.5))
@@ -74,7 +74,7 @@ def _clear(p: QPainter, c: QColor) -> None:
     p.drawLine(QPointF(13.7, 10), QPointF(13.5, 16.5))
 
 
-def _pen_tool(p: QPainter, c: QColor) -> None:
+def _pen_tool(p: QPainter) -> None:
     body = QPainterPath(QPointF(15.5, 4.5))
     for x, y in ((19.5, 8.5), (8.5, 19.5), (3.5, 20.5), (4.5, 15.5)):
         body.lineTo(x, y)
@@ -83,7 +83,7 @@ def _pen_tool(p: QPainter, c: QColor) -> None:
     p.drawLine(QPointF(13, 7), QPointF(17, 11))
 
 
-def _eraser(p: QPainter, c: QColor) -> None:
+def _eraser(p: QPainter) -> None:
     body = QPainterPath(QPointF(13.5, 4))
     for x, y in ((20.5, 11), (12, 19.5), (8, 19.5), (3.5, 15), (3.5, 14)):
         body.lineTo(x, y)
@@ -93,14 +93,14 @@ def _eraser(p: QPainter, c: QColor) -> None:
     p.drawLine(QPointF(12, 19.5), QPointF(20.5, 19.5))
 
 
-def _paste(p: QPainter, c: QColor) -> None:
+def _paste(p: QPainter) -> None:
     p.drawRoundedRect(QRectF(5, 5, 14, 16), 2, 2)
     p.drawRoundedRect(QRectF(9, 3, 6, 4), 1, 1)
     p.drawLine(QPointF(8.5, 12), QPointF(15.5, 12))
     p.drawLine(QPointF(8.5, 16), QPointF(13.5, 16))
 
 
-PAINTERS: dict[str, Callable[[QPainter, QColor], None]] = {
+PAINTERS: dict[str, Callable[[QPainter], None]] = {
     "open": _open,
     "save": _save,
     "undo": _undo,
@@ -120,7 +120,7 @@ def _pixmap(name: str, colour: QColor, ratio: float) -> QPixmap:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setPen(_pen(colour))
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    PAINTERS[name](painter, colour)
+    PAINTERS[name](painter)
     painter.end()
     return pixmap
 

@@ -1,67 +1,36 @@
 """The main window: input (canvas + samples) on the left, results and training on the right.
 
-The window wires widgets together; the ModelController does everything model-related.
-Classification runs live while drawing (throttled by a timer) and right away after every
-finished stroke, undo, clear, picture load or model switch.
+The window wires widgets together and renders what desktop.presenter says; the ModelController
+does everything model-related. Classification runs live while drawing (throttled by a timer) and
+right away after every finished stroke, undo, clear, picture load or model switch. Its actions
+and menus are in window_actions, opening and saving pictures in window_files, the remembered
+settings in settings.
 """
 
 from __future__ import annotations
 
-import math
-import os
-import random
-from importlib import metadata
 from pathlib import Path
 
-from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Signal, qVersion
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QGuiApplication,
-    QResizeEvent,
-    QShowEvent,
-)
+from PySide6.QtCore import QEvent, QSettings, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
 )
 
-from desktop import APP_NAME, __version__, image_io, models, paths
+from desktop import image_io, models, paths, presenter
 from desktop.gui import icons
-from desktop.gui.canvas import DrawingCanvas
-from desktop.gui.controller import ModelController, architecture_title
-from desktop.gui.gallery import SampleGallery
-from desktop.gui.loading import Picture, PictureLoader, image_file_filter, source_from_mime
-from desktop.gui.prediction_panel import PredictionPanel
-from desktop.gui.status_bar import StatusBar
-from desktop.gui.training_view import TrainingPanel
+from desktop.gui import settings as settings_keys  # `settings` is the constructor's argument
+from desktop.gui.controller import ModelController
+from desktop.gui.loading import PictureLoader
 from desktop.gui.window_actions import WindowActionsMixin
+from desktop.gui.window_files import WindowFilesMixin
 
-MODELS_ENV = "DIGIT_LENS_MODELS"
 LIVE_INTERVAL_MS = 16  # classify at most ~60 times a second while drawing
-# What to draw, per dataset (anything else gets a generic prompt).
-DRAW_SUBJECTS = {"mnist": "a digit", "fashion": "a piece of clothing"}
-DRAW_HINT = "or drop a picture, paste one, or pick a sample"
+FIRST_RUN_MODEL = "mnist-cnn"  # the best digit model makes the best first impression
 
 
-def default_models_dir() -> Path:
-    """$DIGIT_LENS_MODELS if set, else the shipped resources/models."""
-    override = os.environ.get(MODELS_ENV)
-    return Path(override) if override else paths.models_dir()
-
-FIRST_RUN_MODEL = "mnist-cnn"
-
-
-class MainWindow(WindowActionsMixin, QMainWindow):
+class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
     """Digit Lens' only window."""
 
     resultsUpdated = Signal()  # the prediction panel shows a new result or message
@@ -75,19 +44,19 @@ class MainWindow(WindowActionsMixin, QMainWindow):
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
-        self.setWindowTitle(APP_NAME)
+        self.setWindowTitle(presenter.window_title(""))
         self.setWindowIcon(icons.app_icon())
         self.setAcceptDrops(True)
         self.setMinimumSize(780, 540)
         self.resize(1240, 780)
-        self._settings = settings if settings is not None else QSettings()
+        self.settings = settings_keys.Settings(settings)
         self._samples_dir = Path(samples_dir) if samples_dir else paths.samples_dir()
         # The user's own retrained models are listed beside the shipped (or --models-dir) ones.
-        self.controller = ModelController(models_dir or default_models_dir(), self,
+        self.controller = ModelController(paths.app_models_dir(models_dir), self,
                                           user_models_dir or paths.user_models_dir())
         self.loader = PictureLoader(self)
         self._shown_once = False
-        self.last_error: str | None = None
+        self.last_error: str | None = None  # the text of the last error shown
         self.last_latency: float | None = None
         self._error_box: QMessageBox | None = None
         self._pending_gallery: tuple[Path | None, tuple[str, ...]] = (None, ())
@@ -101,98 +70,46 @@ class MainWindow(WindowActionsMixin, QMainWindow):
         self._build_status_bar()
         self._connect()
         self._restore_settings()
-
-        self.controller.discover()
-        # First run: the best digit model makes the best first impression.
-        remembered = self._settings.value("model/id", "", str) or FIRST_RUN_MODEL
-        if not self.controller.select_first_usable(remembered, prepare=False):
-            self._on_current_model_changed()  # no usable model: say why
+        # Its currentModelChanged signal shows the chosen model, or says why there is none.
+        self.controller.discover(self.settings.get(settings_keys.MODEL_ID) or FIRST_RUN_MODEL,
+                                 prepare=False)  # the session waits until the window shows
         self._report_unusable_models()
 
     # --- construction -------------------------------------------------------------------------
 
-    def _build_central(self) -> None:
-        self.canvas = DrawingCanvas()
-        self.gallery = SampleGallery()
-        self.gallery_title = QLabel("Samples from the test set")
-        self.gallery_title.setToolTip("Pictures the model never saw during training. "
-                                      "Click one to classify it.")
-        font = self.gallery_title.font()
-        font.setBold(True)
-        self.gallery_title.setFont(font)
-        input_panel = QWidget(objectName="inputPanel")
-        input_layout = QVBoxLayout(input_panel)
-        input_layout.setContentsMargins(8, 8, 4, 8)
-        input_layout.setSpacing(6)
-        input_layout.addWidget(self.canvas, 1)
-        input_layout.addWidget(self.gallery_title)
-        input_layout.addWidget(self.gallery)
-
-        self.prediction_panel = PredictionPanel()
-        self.training_panel = TrainingPanel()
-        self.results_tabs = QTabWidget(objectName="resultsTabs")
-        self.results_tabs.addTab(self.prediction_panel, "Prediction")
-        self.results_tabs.addTab(self.training_panel, "Training")
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
-        self.splitter.addWidget(input_panel)
-        self.splitter.addWidget(self.results_tabs)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([560, 660])
-        self.setCentralWidget(self.splitter)
-
-    def _build_status_bar(self) -> None:
-        self.setStatusBar(StatusBar(self))
-        self.model_label = QLabel(objectName="statusModel")
-        self.latency_label = QLabel(objectName="statusLatency")
-        self.latency_label.setToolTip("Time to prepare the picture and run the model")
-        self.latency_label.setMinimumWidth(90)
-        self.latency_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        status = self.statusBar()
-        status.addPermanentWidget(self.model_label)
-        status.addPermanentWidget(self.latency_label)
-
     def _connect(self) -> None:
         self.canvas.contentChanged.connect(self._on_canvas_changed)
-        self.canvas.documentChanged.connect(self._update_title)
+        self.canvas.documentChanged.connect(
+            lambda: self.setWindowTitle(presenter.window_title(self.canvas.document.picture_name)))
         self.canvas.eraserChanged.connect(self._sync_tool_actions)
         self.canvas.brushSizeChanged.connect(self._on_brush_size_changed)
         self.brush_slider.valueChanged.connect(self.canvas.set_brush_size)
         self.gallery.sampleChosen.connect(self.open_path)
         self.loader.started.connect(
-            lambda name: self.statusBar().showMessage(f"Opening {name}…"))
+            lambda name: self.statusBar().showMessage(presenter.opening(name)))
         self.loader.loaded.connect(self._on_picture_loaded)
         self.loader.failed.connect(self.show_error)
         self.model_picker.modelChosen.connect(self.select_model)
         self.model_actions.triggered.connect(
-            lambda action: self.select_model(str(action.data()))
-        )
+            lambda action: self.select_model(str(action.data())))
         self.controller.currentModelChanged.connect(self._on_current_model_changed)
         self.controller.modelsChanged.connect(self._refresh_model_choices)
         self.controller.classifierReady.connect(self._on_classifier_ready)
         self.controller.classifierFailed.connect(self._on_classifier_failed)
         self.training_panel.normalizedChanged.connect(
-            lambda on: self._settings.setValue("training/normalized", on)
-        )
+            lambda on: self.settings.set(settings_keys.NORMALIZED, bool(on)))
 
     def _restore_settings(self) -> None:
-        geometry = self._settings.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        splitter = self._settings.value("window/splitter")
-        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
-            self.splitter.restoreState(splitter)
-        state = self._settings.value("window/state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
-        size = self._settings.value("canvas/brush_size", self.canvas.brush_size, int)
-        self.canvas.set_brush_size(size)
+        """The window as the user left it (closeEvent saves it)."""
+        for key, restore in ((settings_keys.WINDOW_GEOMETRY, self.restoreGeometry),
+                             (settings_keys.SPLITTER, self.splitter.restoreState),
+                             (settings_keys.WINDOW_STATE, self.restoreState)):
+            saved = self.settings.get(key)
+            if not saved.isEmpty():
+                restore(saved)
+        self.canvas.set_brush_size(self.settings.get(settings_keys.BRUSH_SIZE))
         self.brush_slider.setValue(self.canvas.brush_size)
-        self.training_panel.normalize_box.setChecked(
-            self._settings.value("training/normalized", False, bool)
-        )
+        self.training_panel.normalize_box.setChecked(self.settings.get(settings_keys.NORMALIZED))
         self._sync_tool_actions()
 
     # --- models -------------------------------------------------------------------------------
@@ -201,64 +118,49 @@ class MainWindow(WindowActionsMixin, QMainWindow):
         """Switch to a model (by its entry key: the id of a shipped model, "user:<id>" for the
         user's own); the current input is classified again."""
         if not self.controller.select(key):
-            reason = self.controller.unusable_reason(key) or "it cannot be used"
-            self.statusBar().showMessage(f"Cannot use {key}: {reason}", 10000)
+            self.statusBar().showMessage(
+                presenter.cannot_use(key, self.controller.unusable_reason(key)), 10000)
             self._refresh_model_choices()
             return False
         return True
 
     def reload_models(self) -> None:
-        current = self.controller.current.key if self.controller.current else None
-        self.controller.discover()
-        self.controller.select_first_usable(current)
-        self._on_current_model_changed()
+        current = self.controller.current
+        self.controller.discover(current.key if current else None)
         self.controller.prepare_all()
-        self.statusBar().showMessage(
-            f"Found {len(self.controller.usable_entries())} usable models in "
-            f"{self.controller.models_dir}", 6000)
+        self.statusBar().showMessage(presenter.models_found(
+            len(self.controller.usable_entries()), self.controller.models_dir), 6000)
 
     def _on_current_model_changed(self) -> None:
         self._refresh_model_choices()
         entry = self.controller.current
-        info = entry.info if entry else None
-        if info is None:
-            reason = self.controller.no_models_reason()
-            self.model_label.setText("No model")
+        if entry is None or entry.info is None:
+            view = presenter.no_model_view(self.controller.no_models_reason())
             self.prediction_panel.set_classes(())
-            self.prediction_panel.set_note("")
-            self.prediction_panel.show_message(
-                "No model can be used",
-                f"{reason}\n\nPut model folders there, or start the app with --models-dir DIR "
-                f"(or ${MODELS_ENV}=DIR), then choose Model > Reload Models.")
-            self.training_panel.show_message(reason)
+            self.prediction_panel.show(view.prediction)
+            self.training_panel.show_message(view.training_message)
             self.gallery.show_folder(None, ())
-            self.gallery.hide()
-            self.gallery_title.hide()
-            self.canvas.set_placeholder("No model available", reason)
-            self.statusBar().showMessage(reason)
+            self._pending_gallery = (None, ())
+            self.statusBar().showMessage(view.status)
+        else:
+            view = presenter.model_view(entry)
+            self.settings.set(settings_keys.MODEL_ID, entry.key)
+            self.prediction_panel.set_classes(entry.info.classes)
+            self.training_panel.show_model(entry.info, entry.directory)
+            folder = self._samples_dir / entry.info.dataset
+            if self._shown_once:
+                self.gallery.show_folder(folder, entry.info.classes)
+            self._pending_gallery = (folder, entry.info.classes)
+        self.model_label.setText(view.status_label)
+        self.model_label.setToolTip(view.status_tooltip)
+        self.prediction_panel.set_note(view.note)
+        self.canvas.set_placeholder(*view.placeholder)
+        self.gallery_title.setText(view.gallery_title)
+        self.gallery.setVisible(bool(view.gallery_title))
+        self.gallery_title.setVisible(bool(view.gallery_title))
+        if entry is None or entry.info is None:
             self.resultsUpdated.emit()
             return
-        self._settings.setValue("model/id", entry.key)
-        accuracy = ("" if not math.isfinite(info.test_accuracy)
-                    else f" ({info.test_accuracy * 100:.1f} % on the test set)")
-        title = f"{info.dataset_title} - {architecture_title(info.architecture)}"
-        if entry.user:
-            title = f"{info.dataset_title} - {entry.display_name}"
-        self.model_label.setText(f"{info.dataset_title} - {architecture_title(info.architecture)}"
-                                 + (" (yours)" if entry.user else ""))
-        self.model_label.setToolTip(f"{entry.display_name}{accuracy}\n{info.summary}")
-        self.prediction_panel.set_classes(info.classes)
-        weights = f", {info.params:,} weights" if info.params else ""
-        self.prediction_panel.set_note(
-            f"Model: {title}{accuracy}{weights}. The Training tab shows how it learned.")
-        self.training_panel.show_model(info, entry.directory)
-        self.canvas.set_placeholder(f"Draw {self._subject(info)} here", DRAW_HINT)
-        self.gallery_title.setText(f"{info.dataset_title}: samples from the test set")
-        self.gallery.show()
-        self.gallery_title.show()
-        if self._shown_once:
-            self.gallery.show_folder(self._samples_dir / info.dataset, info.classes)
-        self._pending_gallery = (self._samples_dir / info.dataset, info.classes)
         self.classify_now()
         self._mark_gallery_mistakes()
 
@@ -273,15 +175,11 @@ class MainWindow(WindowActionsMixin, QMainWindow):
         try:
             predictions = classifier.classify_batch([gray for _, gray in pictures])
         except (models.ModelError, ValueError) as error:
-            self.statusBar().showMessage(f"Could not check the samples: {error}", 8000)
+            self.statusBar().showMessage(presenter.samples_not_checked(error), 8000)
             return
         self.gallery.set_predictions({
             path: None if prediction is None else prediction.index
             for (path, _), prediction in zip(pictures, predictions, strict=True)})
-
-    @staticmethod
-    def _subject(info: models.ModelInfo) -> str:
-        return DRAW_SUBJECTS.get(info.dataset, "something")
 
     def _on_classifier_ready(self, key: str) -> None:
         current = self.controller.current
@@ -291,19 +189,17 @@ class MainWindow(WindowActionsMixin, QMainWindow):
 
     def _on_classifier_failed(self, key: str, reason: str) -> None:
         entry = self.controller.entry(key)
-        self.show_error(f"The model {entry.display_name if entry else key} cannot be used",
-                        reason)
+        self.show_error(presenter.model_failed(entry.display_name if entry else key), reason)
         current = self.controller.current
         if current is not None and current.key == key:
-            self.controller.select_first_usable()
-            self._on_current_model_changed()
+            self.controller.select_first_usable()  # its currentModelChanged shows the next one
 
     def _report_unusable_models(self) -> None:
         broken = [e for e in self.controller.entries if not self.controller.is_usable(e.key)]
         if broken and self.controller.current is not None:
-            names = ", ".join(e.display_name for e in broken)
-            first_reason = self.controller.unusable_reason(broken[0].key)
-            self.statusBar().showMessage(f"Unavailable: {names} - {first_reason}", 15000)
+            self.statusBar().showMessage(presenter.unavailable(
+                [e.display_name for e in broken],
+                self.controller.unusable_reason(broken[0].key)), 15000)
 
     # --- classification -----------------------------------------------------------------------
 
@@ -330,153 +226,33 @@ class MainWindow(WindowActionsMixin, QMainWindow):
         info = self.controller.current_info
         if info is None:
             return
+        result = None
         try:
             gray = self.current_gray()
             result = self.controller.classify(gray) if gray is not None else None
         except (models.ModelError, image_io.ImageError, ValueError) as error:
-            self.prediction_panel.show_message("Could not classify this", str(error))
-            self.statusBar().showMessage(str(error), 10000)
-            self.resultsUpdated.emit()
-            return
-        if gray is None:
-            self.prediction_panel.show_message(
-                "Nothing to classify yet",
-                f"Draw {self._subject(info)} on the canvas, open or paste a picture, or pick "
-                "a sample.")
-            self.latency_label.clear()
-        elif result is None:
-            self.prediction_panel.show_message(f"Loading {info.model_id}…", "")
-        elif result.prediction is None:
-            self.prediction_panel.show_message(
-                "Nothing to see", "The picture is blank: there is no ink or object in it.")
-            self._show_latency(result.seconds)
-        elif result.number is not None:  # several digits: a number
-            self.prediction_panel.show_number(result.number)
-            self._show_latency(result.seconds)
+            view = presenter.classify_failed(error)
+            self.statusBar().showMessage(view.status, 10000)
         else:
-            self.prediction_panel.show_prediction(result.prediction, info.dataset)
-            self._show_latency(result.seconds)
+            if gray is None:
+                view = presenter.nothing_to_classify(info)
+                self.latency_label.clear()
+            elif result is None:
+                view = presenter.thinking(info)
+            else:
+                view = presenter.answer(info, result.prediction, result.number)
+                self.last_latency = result.seconds
+                self.latency_label.setText(presenter.latency(result.seconds))
+        self.prediction_panel.show(view)
         self.resultsUpdated.emit()
-
-    def _show_latency(self, seconds: float) -> None:
-        self.last_latency = seconds
-        self.latency_label.setText(f"Classified in {seconds * 1000:.1f} ms")
-
-    # --- opening pictures ---------------------------------------------------------------------
-
-    def choose_file(self) -> None:
-        start = self._settings.value("files/last_dir", str(Path.home()), str)
-        path, _ = QFileDialog.getOpenFileName(self, "Open Picture", start, image_file_filter())
-        if path:
-            self._settings.setValue("files/last_dir", str(Path(path).parent))
-            self.open_path(Path(path))
-
-    def open_path(self, path: Path) -> None:
-        """Decode a picture file on a pool thread, then show and classify it."""
-        self.loader.open_path(Path(path))
-
-    def open_random_sample(self) -> None:
-        files = self.gallery.paths()
-        if files:
-            path = random.choice(files)
-            self.gallery.select_path(path)  # show which tile it is
-            self.open_path(path)
-
-    def paste(self) -> None:
-        """Paste an image, image data, or a picture file's path or URL."""
-        source = source_from_mime(QGuiApplication.clipboard().mimeData())
-        if source is None:  # nothing went wrong: a word in the status bar, no dialog
-            self.statusBar().showMessage("Nothing to paste: the clipboard holds no picture.",
-                                         5000)
-            return
-        self.loader.open_source(source, "Pasted picture")
-
-    def _on_picture_loaded(self, picture: Picture) -> None:
-        self.canvas.show_picture(picture.gray, picture.image, picture.name)
-        self.statusBar().showMessage(f"Opened {picture.name}", 4000)
-        if self._error_box is not None:  # an older failure no longer applies
-            self._error_box.hide()
-
-    def _update_title(self) -> None:
-        name = self.canvas.document.picture_name
-        self.setWindowTitle(f"{name} - {APP_NAME}" if name else APP_NAME)
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        source = source_from_mime(event.mimeData())
-        if source is not None:  # a web address is accepted too, to explain on drop
-            event.acceptProposedAction()
-            what = source.path.name if source.path is not None else "the picture"
-            self.statusBar().showMessage(f"Drop to open {what}", 3000)
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        source = source_from_mime(event.mimeData())
-        if source is None:
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.loader.open_source(source, "Dropped picture")
-
-    # --- saving -------------------------------------------------------------------------------
-
-    def choose_save_file(self) -> None:
-        start = self._settings.value("files/last_dir", str(Path.home()), str)
-        path, _ = QFileDialog.getSaveFileName(self, "Save Drawing", str(Path(start) /
-                                              "drawing.png"), "PNG picture (*.png)")
-        if path:
-            self.save_drawing(Path(path) if path.lower().endswith(".png")
-                              else Path(path + ".png"))
-
-    def save_drawing(self, path: Path) -> bool:
-        """Write the canvas as a PNG; errors are reported, never raised."""
-        if self.canvas.render_image().save(str(path), "PNG"):
-            self.statusBar().showMessage(f"Saved {path}", 5000)
-            return True
-        self.show_error("The drawing was not saved", f"Cannot write {path}.")
-        return False
-
-    # --- messages and about -------------------------------------------------------------------
-
-    def show_error(self, title: str, text: str) -> None:
-        """Tell the user without blocking: status bar plus a non-modal message box."""
-        self.last_error = text
-        self.statusBar().showMessage(f"{title}: {text}", 15000)
-        if self._error_box is None:
-            self._error_box = QMessageBox(self)
-            self._error_box.setObjectName("errorBox")
-            self._error_box.setIcon(QMessageBox.Icon.Warning)
-            self._error_box.setWindowModality(Qt.WindowModality.NonModal)
-            self._error_box.setStandardButtons(QMessageBox.StandardButton.Ok)
-            self._error_box.setStyleSheet("QLabel#qt_msgbox_informativelabel {min-width: 26em;}")
-        self._error_box.setWindowTitle(APP_NAME)
-        self._error_box.setText(title)
-        self._error_box.setInformativeText(text)
-        self._error_box.show()
-
-    def about_text(self) -> str:
-        try:
-            ort_version = metadata.version("onnxruntime")
-        except metadata.PackageNotFoundError:
-            ort_version = "unknown"
-        return (
-            f"<h3>{APP_NAME} {__version__}</h3>"
-            "<p>Draw a digit or open a picture of clothing and see what a small neural "
-            "network thinks it is - and how that network was trained.</p>"
-            f"<p>Models: {self.controller.models_dir}</p>"
-            f"<p>Qt {qVersion()} · PySide6 {pyside_version} · ONNX Runtime {ort_version}</p>"
-        )
-
-    def show_about(self) -> None:
-        QMessageBox.about(self, f"About {APP_NAME}", self.about_text())
 
     # --- window events ------------------------------------------------------------------------
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_toolbar()
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
@@ -491,7 +267,7 @@ class MainWindow(WindowActionsMixin, QMainWindow):
         self._mark_gallery_mistakes()
         self.controller.prepare_all()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self.model_picker.apply_palette(self.palette())
@@ -500,12 +276,12 @@ class MainWindow(WindowActionsMixin, QMainWindow):
                 if isinstance(name, str) and name in icons.PAINTERS:
                     action.setIcon(icons.icon(name, self.palette()))
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        self._settings.setValue("window/geometry", self.saveGeometry())
-        self._settings.setValue("window/state", self.saveState())
-        self._settings.setValue("window/splitter", self.splitter.saveState())
-        self._settings.setValue("canvas/brush_size", self.canvas.brush_size)
-        self._settings.sync()
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.set(settings_keys.WINDOW_GEOMETRY, self.saveGeometry())
+        self.settings.set(settings_keys.WINDOW_STATE, self.saveState())
+        self.settings.set(settings_keys.SPLITTER, self.splitter.saveState())
+        self.settings.sync()
         if self._error_box is not None:
             self._error_box.close()
         super().closeEvent(event)
+

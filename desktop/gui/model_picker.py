@@ -5,48 +5,13 @@ beside the shipped ones, which they never replace."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QWidget
 
-from desktop.gui.controller import ModelController, architecture_title
+from desktop import presenter
 from desktop.gui.style import Role, mix
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """One model as the picker and the Model menu present it."""
-
-    key: str  # the controller's key: "mnist-cnn", or "user:mnist-cnn" for the user's own
-    dataset: str  # "mnist"
-    dataset_title: str  # "Digits"
-    architecture: str  # "cnn"
-    architecture_title: str  # "CNN"
-    reason: str | None  # why it cannot be used; None when usable
-    summary: str = ""
-    test_accuracy: float = float("nan")
-    name: str = ""  # "mnist-cnn (yours, trained 2026-11-21, 3 epochs, lr 0.003)"
-    user: bool = False
-
-    @property
-    def usable(self) -> bool:
-        return self.reason is None
-
-    @property
-    def title(self) -> str:
-        """'Digits - CNN'; the user's own: 'Digits - mnist-cnn (yours, trained ...)'."""
-        return f"{self.dataset_title} - {self.name if self.user else self.architecture_title}"
-
-    @property
-    def menu_text(self) -> str:
-        """The Model menu's entry: 'Digits - CNN (99.7 %)'."""
-        if self.usable and math.isfinite(self.test_accuracy) and not self.user:
-            return f"{self.title} ({self.test_accuracy * 100:.1f} %)"
-        return self.title
-
+from desktop.presenter import ModelChoice
 
 # A segmented control. Colours come from the palette passed to apply_palette (a style sheet
 # with palette(...) would freeze the palette of the moment it was set).
@@ -78,32 +43,6 @@ def segment_style(palette: QPalette) -> str:
         disabled_text=mix(colour(Role.Window), text, 0.4).name(),
         window=colour(Role.Window).name(),
     )
-
-
-def model_choices(controller: ModelController) -> list[ModelChoice]:
-    """The picker's view of every model folder, usable or not."""
-    titles = {e.info.dataset: e.info.dataset_title for e in controller.entries if e.info}
-    choices = []
-    for entry in controller.entries:
-        reason = controller.unusable_reason(entry.key)
-        info = entry.info
-        if info is not None:
-            dataset, title, architecture = info.dataset, info.dataset_title, info.architecture
-        else:  # unreadable: place it by its folder name, e.g. "mnist-cnn"
-            dataset, _, architecture = entry.model_id.partition("-")
-            title = titles.get(dataset, dataset.title())
-        architecture = architecture or entry.model_id
-        arch_title = architecture_title(architecture)
-        if entry.user:  # a button of its own: "Your CNN"
-            architecture, arch_title = f"user:{architecture}", f"Your {arch_title}"
-        choices.append(ModelChoice(
-            key=entry.key, dataset=dataset, dataset_title=title,
-            architecture=architecture, architecture_title=arch_title,
-            reason=reason, summary=info.summary if info else "",
-            test_accuracy=info.test_accuracy if info else float("nan"),
-            name=entry.display_name, user=entry.user,
-        ))
-    return choices
 
 
 class _Segment(QWidget):
@@ -223,28 +162,15 @@ class ModelPicker(QWidget):
         self.architectures.check(self._current.architecture if self._current else None)
         for key, button in self.datasets.buttons.items():
             in_dataset = [c for c in self._choices if c.dataset == key]
-            usable = [c for c in in_dataset if c.usable]
-            button.setEnabled(bool(usable))
-            if usable:
-                button.setToolTip(f"Recognise {button.text().lower()}: "
-                                  f"{', '.join(c.architecture_title for c in usable)}")
-            else:
-                button.setToolTip("No usable model: " + " ".join(
-                    f"{c.name}: {c.reason}" for c in in_dataset))
+            button.setEnabled(any(c.usable for c in in_dataset))
+            button.setToolTip(presenter.dataset_tooltip(button.text(), in_dataset))
         for key, button in self.architectures.buttons.items():
             choice = self._choice(dataset, key)
-            if choice is None:
-                button.setEnabled(False)
-                title = self._current.dataset_title if self._current else "this dataset"
-                button.setToolTip(f"There is no {button.text()} model for {title}.")
-            elif not choice.usable:
-                button.setEnabled(False)
-                button.setToolTip(f"{choice.title} is unavailable: {choice.reason}")
-            else:
-                button.setEnabled(True)
-                accuracy = ("" if not math.isfinite(choice.test_accuracy)
-                            else f" - {choice.test_accuracy * 100:.1f} % test accuracy")
-                button.setToolTip(f"{choice.title}{accuracy}\n{choice.summary}".strip())
+            button.setEnabled(choice is not None and choice.usable)
+            button.setToolTip(choice.button_tooltip if choice is not None else
+                              presenter.missing_architecture_tooltip(
+                                  button.text(),
+                                  self._current.dataset_title if self._current else None))
         self.architectures.hide_keys_without_model(
             {c.architecture for c in self._choices if c.user and c.dataset != dataset})
 

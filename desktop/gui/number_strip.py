@@ -67,28 +67,28 @@ class NumberStrip(QWidget):
                      if self.tile_rect(i).adjusted(-GAP / 2, 0, GAP / 2, 0).contains(x, y)),
                     None)
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         count = max(len(self._images), 4)
         return QSize(int(count * (TILE + GAP) + GAP), int(TILE + LABEL_HEIGHT + 6))
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(120, int(TILE + LABEL_HEIGHT + 6))
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         index = self.index_at(event.position().x(), event.position().y())
         if index is not None and event.button() == Qt.MouseButton.LeftButton:
             self.select(index)
         else:
             super().mousePressEvent(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}.get(Qt.Key(event.key()))
         if step is not None and self._images:
             self.select(max(0, min(len(self._images) - 1, self._selected + step)))
         else:
             super().keyPressEvent(event)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         if self._reading is None:
             return
         palette = self.palette()

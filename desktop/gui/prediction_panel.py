@@ -6,12 +6,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from desktop import presenter
 from desktop.gui.number_strip import NumberStrip
 from desktop.gui.probability_view import ModelInputView, ProbabilityBars
 from desktop.gui.style import faint_text
 from desktop.models import Prediction
 from desktop.numbers import NumberReading
-from desktop.verdict import State, digit_of_number, verdict
+from desktop.presenter import PredictionView, Shown
+from desktop.verdict import State, Verdict, digit_of_number
 
 
 class PredictionPanel(QWidget):
@@ -65,7 +67,7 @@ class PredictionPanel(QWidget):
         self.bars.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._apply_quiet_colour()
         self._prediction: Prediction | None = None
-        self.show_message("Nothing to classify yet", "")
+        self.show(presenter.nothing_to_classify(None))
 
     @property
     def prediction(self) -> Prediction | None:
@@ -77,7 +79,16 @@ class PredictionPanel(QWidget):
         for widget in (self.bars, self.model_input, self._input_caption):
             widget.setVisible(bool(classes))  # no model, no bars
 
-    def show_number(self, reading: NumberReading) -> None:
+    def show(self, view: PredictionView) -> None:
+        """Render what the presenter says: an answer, a number, or a message."""
+        if view.shown is Shown.NUMBER and view.number is not None:
+            self._show_number(view.number)
+        elif view.prediction is not None and view.verdict is not None:
+            self._show_verdict(view.prediction, view.verdict)
+        else:
+            self.show_message(view.headline, view.detail)
+
+    def _show_number(self, reading: NumberReading) -> None:
         """Several digits: the number as the headline, the digits in a strip; the bars show the
         chosen digit (the same one as before while the number keeps its length)."""
         self.number_strip.set_reading(reading, self.number_strip.selected)
@@ -95,10 +106,9 @@ class PredictionPanel(QWidget):
         self.bars.set_probabilities(prediction.probabilities)
         self.model_input.set_image(prediction.model_input)
 
-    def show_prediction(self, prediction: Prediction, dataset: str = "mnist") -> None:
+    def _show_verdict(self, prediction: Prediction, said: Verdict) -> None:
         self._hide_number()
         self._prediction = prediction
-        said = verdict(prediction, self.bars.classes, dataset)
         self.headline.setText(said.headline)
         self.detail.setText(said.detail)
         short = said.state is State.SURE and len(prediction.label) <= 2
@@ -112,7 +122,7 @@ class PredictionPanel(QWidget):
         self.model_input.set_image(prediction.model_input)
 
     def show_message(self, headline: str, detail: str) -> None:
-        """No prediction: say why (nothing drawn yet, model loading, no usable model)."""
+        """No prediction: say why (nothing drawn yet, model loading, no usable model...)."""
         self._hide_number()
         self._prediction = None
         self.headline.setFont(self._message_font)
@@ -129,7 +139,7 @@ class PredictionPanel(QWidget):
         """A line about the model in use, under the bars."""
         self.note.setText(text)
 
-    def changeEvent(self, event) -> None:  # noqa: N802
+    def changeEvent(self, event) -> None:
         super().changeEvent(event)
         if event.type() == event.Type.PaletteChange:
             self._apply_quiet_colour()

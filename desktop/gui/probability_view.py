@@ -59,13 +59,13 @@ class ProbabilityBars(QWidget):
     def _row_height(self) -> float:
         return QFontMetricsF(self.font()).height() * 1.75
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(300, int(self._row_height() * max(len(self._classes), 1)) + 4)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(200, int(self._row_height() * max(len(self._classes), 1) * 0.8))
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         if not self._classes:
             return
         palette = self.palette()
@@ -181,10 +181,10 @@ class ModelInputView(QWidget):
             ).copy()
         self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(170, 170)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         palette = self.palette()
         painter = QPainter(self)
         side = min(self.width(), self.height()) - 2

@@ -52,11 +52,11 @@ class StatusBar(QStatusBar):
         """The message as it was given, before shortening ("" when none is shown)."""
         return self._full if self.currentMessage() else ""
 
-    def addPermanentWidget(self, widget: QWidget, stretch: int = 0) -> None:  # noqa: N802
+    def addPermanentWidget(self, widget: QWidget, stretch: int = 0) -> None:
         super().addPermanentWidget(widget, stretch)
         self._permanent.append(widget)
 
-    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802
+    def showMessage(self, text: str, timeout: int = 0) -> None:
         self._full = text
         self._deadline = time.monotonic() + timeout / 1000 if timeout > 0 else None
         super().showMessage(self._shortened(text), timeout)
@@ -67,7 +67,7 @@ class StatusBar(QStatusBar):
         used = sum(w.sizeHint().width() + 12 for w in self._permanent if w.isVisible())
         return max(40, self.width() - used - 24)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.currentMessage() and self._full:
             shortened = self._shortened(self._full)

@@ -28,10 +28,6 @@ def with_alpha(colour: QColor, alpha: float) -> QColor:
     return result
 
 
-def is_dark(palette: QPalette) -> bool:
-    return palette.color(Role.Window).lightnessF() < 0.5
-
-
 def faint_text(palette: QPalette, amount: float = 0.45) -> QColor:
     """Secondary text: the text colour pulled towards the background."""
     return mix(palette.color(Role.WindowText), palette.color(Role.Window), amount)

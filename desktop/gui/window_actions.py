@@ -1,5 +1,5 @@
-"""The main window's actions, menus and toolbar (a mixin of MainWindow, to keep that module
-about behaviour rather than construction).
+"""How the main window is built: its panels, actions, menus, toolbar and status bar, plus the
+Help box (a mixin of MainWindow, to keep that module about behaviour rather than construction).
 
 Standard shortcuts come from QKeySequence.StandardKey, so they match each platform; icons are
 painted in the palette's colours (desktop.gui.icons).
@@ -7,23 +7,84 @@ painted in the palette's colours (desktop.gui.icons).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QSlider, QToolBar, QWidget
+from importlib import metadata
 
-from desktop import APP_NAME
-from desktop.gui import icons
-from desktop.gui.canvas import MAX_BRUSH, MIN_BRUSH
-from desktop.gui.model_picker import ModelPicker, model_choices
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt, qVersion
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMessageBox,
+    QSizePolicy,
+    QSlider,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import APP_NAME, presenter
+from desktop.gui import icons, settings
+from desktop.gui.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
+from desktop.gui.gallery import SampleGallery
+from desktop.gui.model_picker import ModelPicker
+from desktop.gui.prediction_panel import PredictionPanel
+from desktop.gui.status_bar import StatusBar
+from desktop.gui.training_view import TrainingPanel
 
 
 class WindowActionsMixin:
-    """Builds the QActions, the menu bar and the toolbar of MainWindow.
+    """Builds the panels, QActions, menu bar, toolbar and status bar of MainWindow.
 
     Expects the window's canvas and slots (choose_file, paste, select_model...) to exist.
     """
 
     # --- construction -------------------------------------------------------------------------
+
+    def _build_central(self) -> None:
+        self.canvas = DrawingCanvas()
+        self.gallery = SampleGallery()
+        self.gallery_title = QLabel(presenter.SAMPLES_TITLE)
+        self.gallery_title.setToolTip("Pictures the model never saw during training. "
+                                      "Click one to classify it.")
+        font = self.gallery_title.font()
+        font.setBold(True)
+        self.gallery_title.setFont(font)
+        input_panel = QWidget(objectName="inputPanel")
+        input_layout = QVBoxLayout(input_panel)
+        input_layout.setContentsMargins(8, 8, 4, 8)
+        input_layout.setSpacing(6)
+        input_layout.addWidget(self.canvas, 1)
+        input_layout.addWidget(self.gallery_title)
+        input_layout.addWidget(self.gallery)
+
+        self.prediction_panel = PredictionPanel()
+        self.training_panel = TrainingPanel()
+        self.results_tabs = QTabWidget(objectName="resultsTabs")
+        self.results_tabs.addTab(self.prediction_panel, "Prediction")
+        self.results_tabs.addTab(self.training_panel, "Training")
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
+        self.splitter.addWidget(input_panel)
+        self.splitter.addWidget(self.results_tabs)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([560, 660])
+        self.setCentralWidget(self.splitter)
+
+    def _build_status_bar(self) -> None:
+        self.setStatusBar(StatusBar(self))
+        self.model_label = QLabel(objectName="statusModel")
+        self.latency_label = QLabel(objectName="statusLatency")
+        self.latency_label.setToolTip("Time to prepare the picture and run the model")
+        self.latency_label.setMinimumWidth(90)
+        self.latency_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        status = self.statusBar()
+        status.addPermanentWidget(self.model_label)
+        status.addPermanentWidget(self.latency_label)
 
     def _action(self, text: str, slot, shortcuts=(), icon: str | None = None,
                 tip: str = "") -> QAction:
@@ -140,10 +201,6 @@ class WindowActionsMixin:
         toolbar.addWidget(spacer)
         self.model_picker = ModelPicker()
         self._picker_action = toolbar.addWidget(self.model_picker)
-        for action in (self.undo_action, self.redo_action):
-            button = toolbar.widgetForAction(action)
-            if button is not None:
-                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
         self._size_label = size_label
@@ -157,6 +214,12 @@ class WindowActionsMixin:
             self.toolbar.setToolButtonStyle(
                 Qt.ToolButtonStyle.ToolButtonTextBesideIcon if compact == 0
                 else Qt.ToolButtonStyle.ToolButtonIconOnly)
+            # Undo and redo are icons only at every width (the toolbar's style, set above,
+            # is handed to every button again).
+            for action in (self.undo_action, self.redo_action):
+                button = self.toolbar.widgetForAction(action)
+                if button is not None:
+                    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
             self.brush_slider.setFixedWidth(110 if compact == 0 else 72)
             self._size_label.setText("  Size " if compact < 2 else " ")
             self.model_picker.set_compact(compact == 2)
@@ -167,7 +230,8 @@ class WindowActionsMixin:
 
     def _refresh_model_choices(self) -> None:
         """Rebuild both from the controller's models (after discovery or a failure)."""
-        choices = model_choices(self.controller)
+        choices = presenter.model_choices(self.controller.entries,
+                                          self.controller.unusable_reason)
         current = self.controller.current
         current_key = current.key if current else None
         self.model_picker.set_choices(choices, current_key)
@@ -181,8 +245,7 @@ class WindowActionsMixin:
             action.setData(choice.key)
             action.setEnabled(choice.usable)
             action.setChecked(choice.key == current_key)
-            action.setToolTip(choice.summary if choice.usable
-                              else f"Unavailable: {choice.reason}")
+            action.setToolTip(choice.menu_tooltip)
             action.setStatusTip(action.toolTip())
             if number <= 9:
                 action.setShortcut(QKeySequence(f"Ctrl+{number}"))
@@ -214,5 +277,18 @@ class WindowActionsMixin:
 
     def _on_brush_size_changed(self, size: int) -> None:
         self.brush_slider.setValue(size)
-        self._settings.setValue("canvas/brush_size", size)
+        self.settings.set(settings.BRUSH_SIZE, size)  # the one place the brush size is saved
+
+    # --- Help ---------------------------------------------------------------------------------
+
+    def about_text(self) -> str:
+        try:
+            ort_version = metadata.version("onnxruntime")
+        except metadata.PackageNotFoundError:
+            ort_version = "unknown"
+        return presenter.about_html(self.controller.models_dir, {
+            "Qt": qVersion(), "PySide6": pyside_version, "ONNX Runtime": ort_version})
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}", self.about_text())
 

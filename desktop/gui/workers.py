@@ -77,13 +77,5 @@ class TaskRunner(QObject):
         self._running[self._next_key] = task
         self._pool.start(task)
 
-    @property
-    def busy(self) -> bool:
-        return bool(self._running)
-
-    def wait(self, msecs: int = 5000) -> bool:
-        """Block until the pool is idle (used when the window closes and by tests)."""
-        return self._pool.waitForDone(msecs)
-
     def _forget(self, key: int) -> None:
         self._running.pop(key, None)

@@ -1,0 +1,314 @@
+"""What the window tells the user, in words: titles, the model's labels and tooltips, the
+prediction panel's states and the status-bar sentences.
+
+A plain module (no Qt) so that tests drive it with real models and real predictions, without a
+widget. The widgets only render what it returns. The wording of one prediction (sure, unsure,
+not one of the classes) lives in desktop.verdict and is reused here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from desktop import APP_NAME, __version__
+from desktop.models import ModelEntry, ModelInfo, Prediction
+from desktop.numbers import NumberReading
+from desktop.paths import MODELS_ENV
+from desktop.verdict import State, Verdict, percent, verdict
+
+ARCHITECTURE_TITLES = {"cnn": "CNN", "dense": "Dense"}
+# What to draw, per dataset, for "Draw a digit here" (anything else gets a generic prompt).
+DRAW_SUBJECTS = {"mnist": "a digit", "fashion": "a piece of clothing"}
+DRAW_HINT = "or drop a picture, paste one, or pick a sample"
+SAMPLES_TITLE = "Samples from the test set"
+
+
+def architecture_title(architecture: str) -> str:
+    """'cnn' -> 'CNN', 'dense' -> 'Dense'; unknown names are title-cased."""
+    return ARCHITECTURE_TITLES.get(architecture, architecture.title())
+
+
+def accuracy(test_accuracy: float) -> str:
+    """'99.2 %', or '' when the model does not say (NaN)."""
+    return percent(test_accuracy) if math.isfinite(test_accuracy) else ""
+
+
+def draw_subject(dataset: str) -> str:
+    return DRAW_SUBJECTS.get(dataset, "something")
+
+
+def window_title(picture_name: str) -> str:
+    """'seven.png - Digit Lens' while a picture is open, else 'Digit Lens'."""
+    return f"{picture_name} - {APP_NAME}" if picture_name else APP_NAME
+
+
+# --- the chosen model -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """What the window says about the chosen model, or about having none."""
+
+    status_label: str  # the status bar's model name: "Digits - CNN (yours)"
+    status_tooltip: str
+    note: str  # the line under the bars
+    placeholder: tuple[str, str]  # the empty canvas' invitation: title and hint
+    gallery_title: str  # "" hides the gallery (no model)
+    status: str = ""  # a status-bar message, "" for none
+    # No model only: what the Prediction and Training tabs say instead.
+    prediction: PredictionView | None = None
+    training_message: str = ""
+
+
+def model_title(entry: ModelEntry) -> str:
+    """'Digits - CNN'; the user's own: 'Digits - mnist-cnn (yours, trained ...)'."""
+    info = entry.info
+    assert info is not None, "only usable models have a title"
+    name = entry.display_name if entry.user else architecture_title(info.architecture)
+    return f"{info.dataset_title} - {name}"
+
+
+def model_view(entry: ModelEntry) -> ModelView:
+    """The window's words for a usable model."""
+    info = entry.info
+    assert info is not None, "model_view is for usable models; see no_model_view"
+    score = accuracy(info.test_accuracy)
+    on_test = f" ({score} on the test set)" if score else ""
+    weights = f", {info.params:,} weights" if info.params else ""
+    label = f"{info.dataset_title} - {architecture_title(info.architecture)}"
+    return ModelView(
+        status_label=label + (" (yours)" if entry.user else ""),
+        status_tooltip=f"{entry.display_name}{on_test}\n{info.summary}",
+        note=f"Model: {model_title(entry)}{on_test}{weights}. "
+             "The Training tab shows how it learned.",
+        placeholder=(f"Draw {draw_subject(info.dataset)} here", DRAW_HINT),
+        gallery_title=f"{info.dataset_title}: samples from the test set",
+    )
+
+
+def no_model_view(reason: str) -> ModelView:
+    """The window's words when not a single model can be used; `reason` says why."""
+    return ModelView(
+        status_label="No model", status_tooltip="", note="",
+        placeholder=("No model available", reason), gallery_title="", status=reason,
+        prediction=PredictionView(
+            Shown.NO_MODEL, "No model can be used",
+            f"{reason}\n\nPut model folders there, or start the app with --models-dir DIR "
+            f"(or ${MODELS_ENV}=DIR), then choose Model > Reload Models."),
+        training_message=reason,
+    )
+
+
+# --- the Prediction tab ---------------------------------------------------------------------
+
+
+class Shown(Enum):
+    """What the Prediction tab is showing."""
+
+    NO_MODEL = "no model"
+    EMPTY = "empty"  # nothing drawn or opened yet
+    THINKING = "thinking"  # the model's session is still being created
+    BLANK = "blank"  # a picture without ink or object
+    RESULT = "result"  # an answer, sure or unsure
+    REJECTED = "rejected"  # not one of the model's classes: "not a digit"
+    NUMBER = "number"  # several digits read left to right
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class PredictionView:
+    shown: Shown
+    headline: str
+    detail: str = ""
+    prediction: Prediction | None = None  # RESULT, REJECTED and NUMBER (its first digit)
+    verdict: Verdict | None = None  # RESULT and REJECTED
+    number: NumberReading | None = None  # NUMBER
+
+    @property
+    def status(self) -> str:
+        """A status-bar message to go with it ("" for none): errors only."""
+        return self.detail if self.shown is Shown.ERROR else ""
+
+
+def nothing_to_classify(info: ModelInfo | None) -> PredictionView:
+    detail = ("" if info is None else f"Draw {draw_subject(info.dataset)} on the canvas, open "
+              "or paste a picture, or pick a sample.")
+    return PredictionView(Shown.EMPTY, "Nothing to classify yet", detail)
+
+
+def thinking(info: ModelInfo) -> PredictionView:
+    return PredictionView(Shown.THINKING, f"Loading {info.model_id}…")
+
+
+def classify_failed(error: Exception | str) -> PredictionView:
+    return PredictionView(Shown.ERROR, "Could not classify this", str(error))
+
+
+def answer(info: ModelInfo, prediction: Prediction | None,
+           number: NumberReading | None = None) -> PredictionView:
+    """The model's answer: a blank picture, a number of several digits, or one verdict."""
+    if prediction is None:
+        return PredictionView(Shown.BLANK, "Nothing to see",
+                              "The picture is blank: there is no ink or object in it.")
+    if number is not None:
+        return PredictionView(Shown.NUMBER, number.text, prediction=prediction, number=number)
+    said = verdict(prediction, info.classes, info.dataset)
+    shown = Shown.REJECTED if said.state is State.REJECTED else Shown.RESULT
+    return PredictionView(shown, said.headline, said.detail, prediction, said)
+
+
+def latency(seconds: float) -> str:
+    return f"Classified in {seconds * 1000:.1f} ms"
+
+
+# --- the model picker and the Model menu ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """One model as the picker and the Model menu present it."""
+
+    key: str  # the controller's key: "mnist-cnn", or "user:mnist-cnn" for the user's own
+    dataset: str  # "mnist"
+    dataset_title: str  # "Digits"
+    architecture: str  # "cnn"; the user's own: "user:cnn", a button of its own
+    architecture_title: str  # "CNN"; the user's own: "Your CNN"
+    reason: str | None  # why it cannot be used; None when usable
+    summary: str = ""
+    test_accuracy: float = float("nan")
+    name: str = ""  # "mnist-cnn (yours, trained 2026-11-21, 3 epochs, lr 0.003)"
+    user: bool = False
+
+    @property
+    def usable(self) -> bool:
+        return self.reason is None
+
+    @property
+    def title(self) -> str:
+        """'Digits - CNN'; the user's own: 'Digits - mnist-cnn (yours, trained ...)'."""
+        return f"{self.dataset_title} - {self.name if self.user else self.architecture_title}"
+
+    @property
+    def menu_text(self) -> str:
+        """The Model menu's entry: 'Digits - CNN (99.7 %)'."""
+        score = accuracy(self.test_accuracy)
+        if self.usable and score and not self.user:
+            return f"{self.title} ({score})"
+        return self.title
+
+    @property
+    def menu_tooltip(self) -> str:
+        return self.summary if self.usable else f"Unavailable: {self.reason}"
+
+    @property
+    def button_tooltip(self) -> str:
+        """The architecture button's tooltip."""
+        if not self.usable:
+            return f"{self.title} is unavailable: {self.reason}"
+        score = accuracy(self.test_accuracy)
+        return f"{self.title}{f' - {score} test accuracy' if score else ''}\n{self.summary}".strip()
+
+
+def model_choices(entries: Iterable[ModelEntry],
+                  unusable_reason: Callable[[str], str | None]) -> list[ModelChoice]:
+    """The picker's view of every model folder, usable or not; `unusable_reason(key)` says
+    why a model cannot be used (None when it can)."""
+    entries = list(entries)
+    titles = {e.info.dataset: e.info.dataset_title for e in entries if e.info}
+    choices = []
+    for entry in entries:
+        info = entry.info
+        if info is not None:
+            dataset, title, architecture = info.dataset, info.dataset_title, info.architecture
+        else:  # unreadable: place it by its folder name, e.g. "mnist-cnn"
+            dataset, _, architecture = entry.model_id.partition("-")
+            title = titles.get(dataset, dataset.title())
+        architecture = architecture or entry.model_id
+        arch_title = architecture_title(architecture)
+        if entry.user:  # a button of its own: "Your CNN"
+            architecture, arch_title = f"user:{architecture}", f"Your {arch_title}"
+        choices.append(ModelChoice(
+            key=entry.key, dataset=dataset, dataset_title=title,
+            architecture=architecture, architecture_title=arch_title,
+            reason=unusable_reason(entry.key), summary=info.summary if info else "",
+            test_accuracy=info.test_accuracy if info else float("nan"),
+            name=entry.display_name, user=entry.user,
+        ))
+    return choices
+
+
+def dataset_tooltip(title: str, choices: list[ModelChoice]) -> str:
+    """A dataset button's tooltip; `choices` are that dataset's models."""
+    usable = [c for c in choices if c.usable]
+    if usable:
+        return f"Recognise {title.lower()}: {', '.join(c.architecture_title for c in usable)}"
+    return "No usable model: " + " ".join(f"{c.name}: {c.reason}" for c in choices)
+
+
+def missing_architecture_tooltip(architecture_title: str, dataset_title: str | None) -> str:
+    return f"There is no {architecture_title} model for {dataset_title or 'this dataset'}."
+
+
+# --- status-bar sentences -------------------------------------------------------------------
+
+
+def cannot_use(key: str, reason: str | None) -> str:
+    return f"Cannot use {key}: {reason or 'it cannot be used'}"
+
+
+def models_found(count: int, folder: Path) -> str:
+    return f"Found {count} usable models in {folder}"
+
+
+def unavailable(names: list[str], first_reason: str | None) -> str:
+    """Models that are listed but cannot be used, said once at start."""
+    return f"Unavailable: {', '.join(names)} - {first_reason}"
+
+
+def model_failed(name: str) -> str:
+    """The title of the message when a model's session cannot be created."""
+    return f"The model {name} cannot be used"
+
+
+def samples_not_checked(error: Exception) -> str:
+    return f"Could not check the samples: {error}"
+
+
+def opening(name: str) -> str:
+    return f"Opening {name}…"
+
+
+def opened(name: str) -> str:
+    return f"Opened {name}"
+
+
+def drop_to_open(name: str | None) -> str:
+    return f"Drop to open {name or 'the picture'}"
+
+
+NOTHING_TO_PASTE = "Nothing to paste: the clipboard holds no picture."
+NOT_SAVED = "The drawing was not saved"
+
+
+def saved(path: Path) -> str:
+    return f"Saved {path}"
+
+
+def cannot_write(path: Path) -> str:
+    return f"Cannot write {path}."
+
+
+def about_html(models_dir: Path, versions: dict[str, str]) -> str:
+    """The About box: what the app is, where its models are, and the library versions."""
+    libraries = " · ".join(f"{name} {version}" for name, version in versions.items())
+    return (
+        f"<h3>{APP_NAME} {__version__}</h3>"
+        "<p>Draw a digit or open a picture of clothing and see what a small neural "
+        "network thinks it is - and how that network was trained.</p>"
+        f"<p>Models: {models_dir}</p>"
+        f"<p>{libraries}</p>"
+    )
