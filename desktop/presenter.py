@@ -46,63 +46,6 @@ def window_title(picture_name: str) -> str:
     return f"{picture_name} - {APP_NAME}" if picture_name else APP_NAME
 
 
-# --- the chosen model -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ModelView:
-    """What the window says about the chosen model, or about having none."""
-
-    status_label: str  # the status bar's model name: "Digits - CNN (yours)"
-    status_tooltip: str
-    note: str  # the line under the bars
-    placeholder: tuple[str, str]  # the empty canvas' invitation: title and hint
-    gallery_title: str  # "" hides the gallery (no model)
-    status: str = ""  # a status-bar message, "" for none
-    # No model only: what the Prediction and Training tabs say instead.
-    prediction: PredictionView | None = None
-    training_message: str = ""
-
-
-def model_title(entry: ModelEntry) -> str:
-    """'Digits - CNN'; the user's own: 'Digits - mnist-cnn (yours, trained ...)'."""
-    info = entry.info
-    assert info is not None, "only usable models have a title"
-    name = entry.display_name if entry.user else architecture_title(info.architecture)
-    return f"{info.dataset_title} - {name}"
-
-
-def model_view(entry: ModelEntry) -> ModelView:
-    """The window's words for a usable model."""
-    info = entry.info
-    assert info is not None, "model_view is for usable models; see no_model_view"
-    score = accuracy(info.test_accuracy)
-    on_test = f" ({score} on the test set)" if score else ""
-    weights = f", {info.params:,} weights" if info.params else ""
-    label = f"{info.dataset_title} - {architecture_title(info.architecture)}"
-    return ModelView(
-        status_label=label + (" (yours)" if entry.user else ""),
-        status_tooltip=f"{entry.display_name}{on_test}\n{info.summary}",
-        note=f"Model: {model_title(entry)}{on_test}{weights}. "
-             "The Training tab shows how it learned.",
-        placeholder=(f"Draw {draw_subject(info.dataset)} here", DRAW_HINT),
-        gallery_title=f"{info.dataset_title}: samples from the test set",
-    )
-
-
-def no_model_view(reason: str) -> ModelView:
-    """The window's words when not a single model can be used; `reason` says why."""
-    return ModelView(
-        status_label="No model", status_tooltip="", note="",
-        placeholder=("No model available", reason), gallery_title="", status=reason,
-        prediction=PredictionView(
-            Shown.NO_MODEL, "No model can be used",
-            f"{reason}\n\nPut model folders there, or start the app with --models-dir DIR "
-            f"(or ${MODELS_ENV}=DIR), then choose Model > Reload Models."),
-        training_message=reason,
-    )
-
-
 # --- the Prediction tab ---------------------------------------------------------------------
 
 
@@ -163,6 +106,63 @@ def answer(info: ModelInfo, prediction: Prediction | None,
 
 def latency(seconds: float) -> str:
     return f"Classified in {seconds * 1000:.1f} ms"
+
+
+# --- the chosen model -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """What the window says about the chosen model, or about having none."""
+
+    status_label: str  # the status bar's model name: "Digits - CNN (yours)"
+    status_tooltip: str
+    note: str  # the line under the bars
+    placeholder: tuple[str, str]  # the empty canvas' invitation: title and hint
+    gallery_title: str  # "" hides the gallery (no model)
+    status: str = ""  # a status-bar message, "" for none
+    # No model only: what the Prediction and Training tabs say instead.
+    prediction: PredictionView | None = None
+    training_message: str = ""
+
+
+def model_title(entry: ModelEntry) -> str:
+    """'Digits - CNN'; the user's own: 'Digits - mnist-cnn (yours, trained ...)'."""
+    info = entry.info
+    assert info is not None, "only usable models have a title"
+    name = entry.display_name if entry.user else architecture_title(info.architecture)
+    return f"{info.dataset_title} - {name}"
+
+
+def model_view(entry: ModelEntry) -> ModelView:
+    """The window's words for a usable model."""
+    info = entry.info
+    assert info is not None, "model_view is for usable models; see no_model_view"
+    score = accuracy(info.test_accuracy)
+    on_test = f" ({score} on the test set)" if score else ""
+    weights = f", {info.params:,} weights" if info.params else ""
+    label = f"{info.dataset_title} - {architecture_title(info.architecture)}"
+    return ModelView(
+        status_label=label + (" (yours)" if entry.user else ""),
+        status_tooltip=f"{entry.display_name}{on_test}\n{info.summary}",
+        note=f"Model: {model_title(entry)}{on_test}{weights}. "
+             "The Training tab shows how it learned.",
+        placeholder=(f"Draw {draw_subject(info.dataset)} here", DRAW_HINT),
+        gallery_title=f"{info.dataset_title}: samples from the test set",
+    )
+
+
+def no_model_view(reason: str) -> ModelView:
+    """The window's words when not a single model can be used; `reason` says why."""
+    return ModelView(
+        status_label="No model", status_tooltip="", note="",
+        placeholder=("No model available", reason), gallery_title="", status=reason,
+        prediction=PredictionView(
+            Shown.NO_MODEL, "No model can be used",
+            f"{reason}\n\nPut model folders there, or start the app with --models-dir DIR "
+            f"(or ${MODELS_ENV}=DIR), then choose Model > Reload Models."),
+        training_message=reason,
+    )
 
 
 # --- the model picker and the Model menu ----------------------------------------------------
@@ -249,8 +249,10 @@ def dataset_tooltip(title: str, choices: list[ModelChoice]) -> str:
     return "No usable model: " + " ".join(f"{c.name}: {c.reason}" for c in choices)
 
 
-def missing_architecture_tooltip(architecture_title: str, dataset_title: str | None) -> str:
-    return f"There is no {architecture_title} model for {dataset_title or 'this dataset'}."
+def missing_architecture_tooltip(button: str, dataset_title: str | None) -> str:
+    """An architecture button without a model of the chosen dataset ("Your CNN" of Digits
+    while Clothing is chosen)."""
+    return f"There is no {button} model for {dataset_title or 'this dataset'}."
 
 
 # --- status-bar sentences -------------------------------------------------------------------
