@@ -126,12 +126,9 @@ class ModelView:
     training_message: str = ""
 
 
-def model_title(entry: ModelEntry) -> str:
-    """'Digits - CNN'; the user's own: 'Digits - mnist-cnn (yours, trained ...)'."""
-    info = entry.info
-    assert info is not None, "only usable models have a title"
-    name = entry.display_name if entry.user else architecture_title(info.architecture)
-    return f"{info.dataset_title} - {name}"
+def model_title(dataset_title: str, architecture: str, name: str, user: bool) -> str:
+    """'Digits - CNN'; the user's own by its name: 'Digits - mnist-cnn (yours, trained ...)'."""
+    return f"{dataset_title} - {name if user else architecture}"
 
 
 def model_view(entry: ModelEntry) -> ModelView:
@@ -142,10 +139,12 @@ def model_view(entry: ModelEntry) -> ModelView:
     on_test = f" ({score} on the test set)" if score else ""
     weights = f", {info.params:,} weights" if info.params else ""
     label = f"{info.dataset_title} - {architecture_title(info.architecture)}"
+    title = model_title(info.dataset_title, architecture_title(info.architecture),
+                        entry.display_name, entry.user)
     return ModelView(
         status_label=label + (" (yours)" if entry.user else ""),
         status_tooltip=f"{entry.display_name}{on_test}\n{info.summary}",
-        note=f"Model: {model_title(entry)}{on_test}{weights}. "
+        note=f"Model: {title}{on_test}{weights}. "
              "The Training tab shows how it learned.",
         placeholder=(f"Draw {draw_subject(info.dataset)} here", DRAW_HINT),
         gallery_title=f"{info.dataset_title}: samples from the test set",
@@ -189,8 +188,7 @@ class ModelChoice:
 
     @property
     def title(self) -> str:
-        """'Digits - CNN'; the user's own: 'Digits - mnist-cnn (yours, trained ...)'."""
-        return f"{self.dataset_title} - {self.name if self.user else self.architecture_title}"
+        return model_title(self.dataset_title, self.architecture_title, self.name, self.user)
 
     @property
     def menu_text(self) -> str:
