@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from desktop import models  # noqa: E402  (after the path set-up above)
+from desktop.model_format import CONFIG_KEY  # noqa: E402
 
 MODEL_ID = "mnist-dense"
 RUN = ["--dataset", "mnist", "--model", "dense", "--limit", "300", "--epochs", "2", "--quiet",
@@ -96,16 +97,16 @@ def check_model(work: Path) -> dict:
     """The folder's model must load, and its report must be its own. Returns its config."""
     folder = work / "models" / MODEL_ID
     info = models.read_info(folder / "model.onnx")
-    metrics = models.load_metrics(folder)
+    report = models.load_metrics(folder)
     session = ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
     metadata = session.get_modelmeta().custom_metadata_map
-    if metrics["model_id"] != info.model_id or info.model_id != MODEL_ID:
-        raise AssertionError(f"report of {metrics['model_id']} beside model {info.model_id}")
-    if json.loads(metadata["config"]) != metrics["config"]:
+    if report.model_id != info.model_id or info.model_id != MODEL_ID:
+        raise AssertionError(f"report of {report.model_id} beside model {info.model_id}")
+    if json.loads(metadata[CONFIG_KEY]) != report.config:
         raise AssertionError("the report's config differs from the model's metadata")
-    if abs(float(metadata["test_accuracy"]) - metrics["test_accuracy"]) > 1e-5:
+    if abs(info.test_accuracy - report.test_accuracy) > 1e-5:
         raise AssertionError("the report's test accuracy differs from the model's")
-    return metrics["config"]
+    return report.config
 
 
 def make_initial_model(work: Path, seed: int) -> None:

@@ -8,7 +8,6 @@ the same weights in the same run.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from pathlib import Path
@@ -19,20 +18,23 @@ import onnxruntime as ort
 import torch
 from onnx import numpy_helper
 
-from trainer.data import DATASETS, default_data_dir, load_official
+from desktop.model_format import DATASETS, ModelMetadata
+from trainer.data import default_data_dir, load_official
 from trainer.models import build_model
 
 MODELS = Path(__file__).resolve().parents[1] / "resources" / "models"
 
 
-def torch_model_from_onnx(path: Path, architecture: str) -> torch.nn.Module:
+def torch_model_from_onnx(path: Path, info: ModelMetadata) -> torch.nn.Module:
     """Rebuild the PyTorch model from the ONNX weights (the exporter keeps the parameter names).
 
     The exporter folds each batch norm into the layer before it (`<layer>.weight_bias`), so the
     rebuilt eager model does the same: batch norms become identities, the layers get the bias.
     """
     weights = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
-    layers = list(build_model(architecture))
+    # One more logit than classes when the model can say "none of these".
+    outputs = len(info.classes) + (info.reject_threshold is not None)
+    layers = list(build_model(info.architecture, None, outputs))
     for index, layer in enumerate(layers):
         name = f"model.{index}"
         if isinstance(layer, torch.nn.Conv2d | torch.nn.Linear):
@@ -73,16 +75,15 @@ def main() -> None:
 
 def measure(path: Path, options: ort.SessionOptions, data_dir: Path, runs: int) -> str:
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    meta = session.get_modelmeta().custom_metadata_map
-    norm = json.loads(meta["normalization"])
-    test = load_official(DATASETS[meta["dataset"]], data_dir, train=False)
-    images = ((test.images.numpy()[:, None] / 255.0 - norm["mean"]) / norm["std"])
+    info = ModelMetadata.from_strings(session.get_modelmeta().custom_metadata_map, path)
+    test = load_official(DATASETS[info.dataset], data_dir, train=False)
+    images = ((test.images.numpy()[:, None] / 255.0 - info.mean) / info.std)
     images = images.astype(np.float32)
     predicted = np.concatenate([session.run(None, {"image": images[i:i + 1000]})[0]
                                 for i in range(0, len(images), 1000)]).argmax(1)
     accuracy = float((predicted == test.labels.numpy()).mean())
 
-    model = torch_model_from_onnx(path, meta["architecture"])
+    model = torch_model_from_onnx(path, info)
     with torch.inference_mode():
         eager = torch.softmax(model(torch.from_numpy(images[:256])), 1).numpy()
     difference = np.abs(eager - session.run(None, {"image": images[:256]})[0]).max()
@@ -92,7 +93,7 @@ def measure(path: Path, options: ort.SessionOptions, data_dir: Path, runs: int) 
     ort_s = median_latency(lambda: session.run(None, {"image": one}), runs)
     with torch.inference_mode():
         torch_s = median_latency(lambda: model(one_torch), runs)
-    return (f"{path.parent.name:<14}{accuracy:>10.2%}{int(meta['params']):>10,}"
+    return (f"{path.parent.name:<14}{accuracy:>10.2%}{info.params:>10,}"
             f"{path.stat().st_size / 1e6:>7.2f}MB{ort_s * 1e6:>8.0f}us{torch_s * 1e6:>8.0f}us"
             f"{torch_s / ort_s:>10.1f}x")
 

@@ -1,13 +1,14 @@
 """Find the shipped ONNX models, read what they are from their metadata, and run them.
 
 Everything the app knows about a model (classes, normalisation, preprocessing recipe) comes from
-the model file's metadata, so a retrained model with other classes needs no code change.
+the model file's metadata, so a retrained model with other classes needs no code change. What a
+model folder holds is defined in desktop.model_format (metadata) and desktop.training_report
+(the training report); this module adds what needs ONNX Runtime: opening and running models.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,58 +17,28 @@ import numpy as np
 import onnxruntime as ort
 
 from desktop import preprocess
-from desktop.bounded_io import (
-    JSONLimitError,
-    describe_os_error,
-    read_file_bounded,
-    read_json_bounded,
+from desktop.bounded_io import describe_os_error, read_file_bounded
+from desktop.model_format import (
+    ARCHITECTURES,
+    DATASETS,
+    MAX_MODEL_BYTES,
+    MODEL_FILE,
+    OUTLIER_OUTPUT,
+    ModelError,
+    ModelMetadata,
 )
+from desktop.training_report import TrainingReport, read_report
 
-MODEL_FILE = "model.onnx"
-METRICS_FILE = "metrics.json"
-# Bounds on what is read from a model folder (the shipped files are 2 MB and 10 kB).
-MAX_MODEL_BYTES = 64 << 20
-MAX_METRICS_BYTES = 8 << 20
-MAX_METADATA_BYTES = 1 << 20  # one metadata value
 USER_KEY_PREFIX = "user:"  # keys of the user's own models: "user:mnist-cnn"
-METRICS_KEY = "metrics"  # the metadata entry holding the training report (JSON)
-METADATA_FORMAT = "1"
-# The graph's optional second output: per picture, the probability that it is none of the classes.
-OUTLIER_OUTPUT = "outlier"
 # Below this top probability the app says "not sure" instead of naming a class.
 UNSURE_BELOW = 0.5
 
-_DATASET_ORDER = ("mnist", "fashion")  # Digits before Clothing
-_ARCHITECTURE_ORDER = ("dense", "cnn")
-_REQUIRED_METADATA = ("format", "model_id", "dataset", "dataset_title", "architecture", "classes",
-                      "input_size", "normalization", "preprocessing")
-_REQUIRED_METRICS = ("classes", "test_accuracy", "confusion_matrix", "per_class", "history")
-
-
-class ModelError(Exception):
-    """A model cannot be used; the message is a clear reason meant for the user."""
-
 
 @dataclass(frozen=True)
-class ModelInfo:
-    model_id: str
-    dataset: str  # "mnist" | "fashion"
-    dataset_title: str  # what the app shows: "Digits" | "Clothing"
-    architecture: str  # "dense" | "cnn"
-    classes: tuple[str, ...]
-    mean: float  # normalisation on the 0..1 pixel scale
-    std: float
-    recipe: dict  # preprocessing recipe, see desktop.preprocess
-    params: int
-    test_accuracy: float  # 0..1, or NaN when the metadata does not say
-    summary: str  # architecture in one line: "Conv2d -> BatchNorm2d -> ..."
-    path: Path  # the model.onnx file
-    description: str = ""
-    # "Not one of my classes": the graph's second output (the probability that the picture is
-    # none of the classes) above this threshold rejects the picture. None: the model cannot
-    # tell (older models), every picture is accepted.
-    reject_threshold: float | None = None
-    temperature: float = 1.0  # calibration temperature already applied inside the graph
+class ModelInfo(ModelMetadata):
+    """A usable model: its checked metadata and where its model.onnx is."""
+
+    path: Path = Path(MODEL_FILE)
 
 
 @dataclass(frozen=True)
@@ -162,20 +133,16 @@ def describe_run(directory: Path) -> str:
     """How a model was trained, from its training report: 'trained 2026-11-21, 3 epochs,
     lr 0.003'; '' when the report does not say."""
     try:
-        metrics = load_metrics(directory)
-    except (ModelError, TypeError, ValueError, KeyError):  # a damaged report says nothing
+        report = load_metrics(directory)
+    except ModelError:  # a damaged report says nothing
         return ""
-    config = metrics.get("config")
-    config = config if isinstance(config, dict) else {}
     parts = []
-    trained_at = metrics.get("trained_at")
-    if isinstance(trained_at, str):
-        with contextlib.suppress(ValueError):
-            parts.append(f"trained {datetime.fromisoformat(trained_at).date().isoformat()}")
-    epochs = config.get("epochs")
+    with contextlib.suppress(ValueError):
+        parts.append(f"trained {datetime.fromisoformat(report.trained_at).date().isoformat()}")
+    epochs = report.config.get("epochs")
     if isinstance(epochs, int) and not isinstance(epochs, bool):
         parts.append(f"{epochs} epoch{'s' if epochs != 1 else ''}")
-    rate = config.get("lr")
+    rate = report.config.get("lr")
     if isinstance(rate, (int, float)) and not isinstance(rate, bool):
         parts.append(f"lr {rate:g}")
     return ", ".join(parts)
@@ -183,66 +150,19 @@ def describe_run(directory: Path) -> str:
 
 def read_info(path: Path) -> ModelInfo:
     """Check that a model file follows the model contract and read its metadata."""
+    session = _open_session(path, _reading_options())
+    metadata = ModelMetadata.from_strings(session.get_modelmeta().custom_metadata_map, path)
+    _check_signature(session, path, [1, *metadata.input_size], len(metadata.classes),
+                     metadata.reject_threshold is not None)
+    return ModelInfo(**vars(metadata), path=path)
+
+
+def _reading_options() -> ort.SessionOptions:
     options = ort.SessionOptions()
     # Only reading: a bare, unoptimised session loads in a few milliseconds.
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     options.intra_op_num_threads = 1
-    session = _open_session(path, options)
-    metadata = session.get_modelmeta().custom_metadata_map
-    missing = [key for key in _REQUIRED_METADATA if key not in metadata]
-    if missing:
-        raise ModelError(f"{path} lacks metadata ({', '.join(missing)}): it was not "
-                         f"exported by this project's trainer.")
-    if metadata["format"] != METADATA_FORMAT:
-        raise ModelError(f"{path} uses metadata format {metadata['format']!r}; this version of "
-                         f"the app reads format {METADATA_FORMAT}.")
-    try:
-        classes = _metadata_json(metadata["classes"])
-        size = _metadata_json(metadata["input_size"])
-        norm = _metadata_json(metadata["normalization"])
-        recipe = preprocess.validate_recipe(_metadata_json(metadata["preprocessing"]))
-        mean, std = float(norm["mean"]), float(norm["std"])
-        params = int(metadata.get("params", 0))
-        accuracy = float(metadata.get("test_accuracy", "nan"))
-        reject_threshold = _reject_threshold(metadata)
-        temperature = float(_metadata_json(metadata.get("calibration", "{}"))
-                            .get("temperature", 1))
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
-        raise ModelError(f"{path} has unreadable metadata: {exc}.") from None
-    if not (isinstance(classes, list) and len(classes) >= 2
-            and all(isinstance(name, str) for name in classes)):
-        raise ModelError(f"{path}: the metadata's class list is not a list of names.")
-    if size != [recipe["canvas"]] * 2:
-        raise ModelError(f"{path}: input size {size} does not match the preprocessing canvas.")
-    if not (np.isfinite(mean) and np.isfinite(std) and std > 0):
-        raise ModelError(f"{path}: normalisation mean={mean}, std={std} is not usable.")
-    _check_signature(session, path, [1, *size], len(classes), reject_threshold is not None)
-    return ModelInfo(
-        model_id=metadata["model_id"], dataset=metadata["dataset"],
-        dataset_title=metadata["dataset_title"], architecture=metadata["architecture"],
-        classes=tuple(classes), mean=mean, std=std, recipe=recipe, params=params,
-        test_accuracy=accuracy, summary=metadata.get("architecture_summary", ""),
-        path=path, description=metadata.get("description", ""),
-        reject_threshold=reject_threshold, temperature=temperature,
-    )
-
-
-def _reject_threshold(metadata: dict[str, str]) -> float | None:
-    """The threshold on the graph's "outlier" output, or None if the model has no such output.
-    Raises ValueError/TypeError/KeyError on malformed metadata."""
-    if "rejection" not in metadata:
-        return None
-    rejection = _metadata_json(metadata["rejection"])
-    threshold = float(rejection["threshold"])
-    if rejection.get("output") != OUTLIER_OUTPUT or not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"rejection {rejection!r} is not a threshold in 0..1 on the "
-                         f"{OUTLIER_OUTPUT!r} output")
-    return threshold
-
-
-def _metadata_json(value: str) -> object:
-    """One JSON value of the ONNX metadata, bounded in size and depth (ValueError if not)."""
-    return read_json_bounded(value, MAX_METADATA_BYTES)
+    return options
 
 
 class Classifier:
@@ -301,79 +221,11 @@ class Classifier:
         return predictions
 
 
-def load_metrics(directory: Path) -> dict:
-    """The training report of a model folder: the "metrics" entry of model.onnx's metadata,
-    which the trainer writes in the same file as the model so the two always belong together.
-
-    Models from older trainers have no such entry; for them the report is the metrics.json
-    beside the model, used only if it names the same model and test accuracy as the model.
-    Every read is bounded (size, nesting, numbers): a damaged report cannot hang or crash.
-    """
-    model = Path(directory) / MODEL_FILE
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    options.intra_op_num_threads = 1
-    metadata = _open_session(model, options).get_modelmeta().custom_metadata_map
-    if METRICS_KEY in metadata:
-        source = f"{model} (metadata {METRICS_KEY!r})"
-        metrics = _parse_metrics(metadata[METRICS_KEY], source)
-    else:
-        path = Path(directory) / METRICS_FILE
-        source = str(path)
-        try:
-            text = read_file_bounded(path, MAX_METRICS_BYTES)
-        except FileNotFoundError:
-            raise ModelError(f"No training report: the model has none inside and {path} is "
-                             f"missing.") from None
-        except OSError as exc:
-            raise ModelError(f"Cannot read {path}: {describe_os_error(exc)}.") from None
-        metrics = _parse_metrics(text, source)
-        _check_same_model(metrics, metadata, path)
-    return _validated(metrics, source)
-
-
-def _parse_metrics(text: str | bytes, source: str) -> object:
-    try:
-        return read_json_bounded(text, MAX_METRICS_BYTES)
-    except UnicodeDecodeError as exc:
-        raise ModelError(f"Cannot read {source}: {exc}.") from None
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"{source} is damaged (not valid JSON: {exc.msg}, line "
-                         f"{exc.lineno}).") from None
-    except JSONLimitError as exc:
-        raise ModelError(f"{source} cannot be used: {exc}.") from None
-
-
-def _check_same_model(metrics: object, metadata: dict[str, str], path: Path) -> None:
-    """A metrics.json left beside another training run's model must not be shown as its own."""
-    if not isinstance(metrics, dict):
-        return  # _validated says what is wrong
-    model_id = metadata.get("model_id")
-    if model_id is not None and metrics.get("model_id", model_id) != model_id:
-        raise ModelError(f"{path} describes {metrics.get('model_id')!r}, not {model_id!r}.")
-    try:
-        stored, own = float(metrics.get("test_accuracy")), float(metadata["test_accuracy"])
-    except (KeyError, TypeError, ValueError):
-        return
-    if abs(stored - own) > 1e-5:
-        raise ModelError(f"{path} belongs to another training run (test accuracy "
-                         f"{stored:.4f}, the model says {own:.4f}).")
-
-
-def _validated(metrics: object, source: str) -> dict:
-    if not isinstance(metrics, dict):
-        raise ModelError(f"{source} is not a training report (expected a JSON object).")
-    missing = [key for key in _REQUIRED_METRICS if key not in metrics]
-    if missing:
-        raise ModelError(f"{source} lacks {', '.join(missing)}.")
-    classes, matrix = metrics["classes"], metrics["confusion_matrix"]
-    if not isinstance(classes, list):
-        raise ModelError(f"{source} is damaged: its \"classes\" is not a list.")
-    size = len(classes)
-    if not (isinstance(matrix, list) and len(matrix) == size
-            and all(isinstance(row, list) and len(row) == size for row in matrix)):
-        raise ModelError(f"{source}: the confusion matrix is not {size} x {size}.")
-    return metrics
+def load_metrics(directory: Path) -> TrainingReport:
+    """The training report of a model folder (desktop.training_report.read_report): inside
+    model.onnx, or for models of older trainers the metrics.json beside it."""
+    metadata = _open_session(Path(directory) / MODEL_FILE, _reading_options())
+    return read_report(directory, metadata.get_modelmeta().custom_metadata_map)
 
 
 def _open_session(path: Path, options: ort.SessionOptions) -> ort.InferenceSession:
@@ -423,7 +275,7 @@ def _entry_order(entry: ModelEntry) -> tuple:
     def rank(value: str, order: tuple[str, ...]) -> int:
         return order.index(value) if value in order else len(order)
 
-    return (rank(dataset, _DATASET_ORDER), rank(architecture, _ARCHITECTURE_ORDER),
+    return (rank(dataset, tuple(DATASETS)), rank(architecture, ARCHITECTURES),
             entry.user, entry.model_id)
 
 

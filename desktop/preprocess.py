@@ -1,5 +1,6 @@
 """Turn any picture into the 28x28 image a model was trained on, following the recipe stored in
-the model's metadata. Plain numpy, no Qt, so it is tested and reused without a GUI.
+the model's metadata (desktop.model_format.Recipe). Plain numpy, no Qt, so it is tested and
+reused without a GUI.
 
 The steps mirror how the datasets were made:
   MNIST:         ink -> bounding box -> longer side 20 px -> 28x28 field, centre of mass centred.
@@ -12,6 +13,8 @@ import math
 
 import numpy as np
 
+from desktop.model_format import Recipe
+
 # Pixels at least this far from the background (as a fraction of the strongest ink) are ink.
 INK_TOLERANCE = 0.1
 # Fashion-MNIST trimmed edges within 5% of the corner colour; we do the same.
@@ -19,40 +22,26 @@ BACKGROUND_TOLERANCE = 0.05
 # A picture whose strongest ink differs from the background by less than this is blank.
 MIN_CONTRAST = 0.05
 
-_RECIPE_CHOICES = {"ink": ("light-on-dark",), "trim": ("ink", "background"),
-                   "center": ("mass", "box")}
 
-
-def validate_recipe(recipe: object) -> dict:
-    """Return the recipe if this module can follow it, else raise ValueError saying why."""
-    if not isinstance(recipe, dict):
-        raise ValueError("the preprocessing recipe is not a JSON object")
-    for key, allowed in _RECIPE_CHOICES.items():
-        if recipe.get(key) not in allowed:
-            raise ValueError(f"preprocessing {key!r} is {recipe.get(key)!r}, expected one of "
-                             f"{', '.join(allowed)}")
-    canvas, fit = recipe.get("canvas"), recipe.get("fit")
-    if not (isinstance(canvas, int) and isinstance(fit, int) and 1 <= fit <= canvas):
-        raise ValueError(f"preprocessing sizes fit={fit!r}, canvas={canvas!r} are not "
-                         f"whole numbers with 1 <= fit <= canvas")
-    return recipe
-
-
-def to_model_input(gray: np.ndarray, recipe: dict) -> np.ndarray | None:
+def to_model_input(gray: np.ndarray, recipe: Recipe | dict) -> np.ndarray | None:
     """gray: H x W in 0..1 (1 = white), either polarity. Returns the canvas x canvas float32
-    image in 0..1, light ink on black, or None when the picture holds no ink or object."""
-    recipe = validate_recipe(recipe)
+    image in 0..1, light ink on black, or None when the picture holds no ink or object.
+
+    `recipe` is a Recipe, checked when the model was read; a plain dict (a recipe of one's own)
+    is checked here first, on every call."""
+    if not isinstance(recipe, Recipe):
+        recipe = Recipe.from_dict(recipe)
     ink = light_on_dark(gray)
     if ink is None:
         return None
-    trim_ink = recipe["trim"] == "ink"
+    trim_ink = recipe.trim == "ink"
     if trim_ink:
         ink /= ink.max()  # MNIST strokes always reach full intensity, whatever the pen
     box = _bounding_box(ink > (INK_TOLERANCE if trim_ink else BACKGROUND_TOLERANCE))
     if box is None:
         return None
-    scaled = fit_longer_side(ink[box], recipe["fit"])
-    return _place(scaled, recipe["canvas"], by_mass=recipe["center"] == "mass")
+    scaled = fit_longer_side(ink[box], recipe.fit)
+    return _place(scaled, recipe.canvas, by_mass=recipe.center == "mass")
 
 
 def normalize(image28: np.ndarray, mean: float, std: float) -> np.ndarray:

@@ -17,7 +17,7 @@ from pathlib import Path
 import onnx
 import onnxruntime as ort
 
-from desktop.models import METRICS_FILE, METRICS_KEY, MODEL_FILE
+from desktop.model_format import LEGACY_REPORT_FILE, MODEL_FILE, REPORT_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = ROOT / "resources" / "models"
@@ -86,21 +86,21 @@ def lock(folder: Path) -> None:
 def report_text(folder: Path) -> str:
     """The folder's training report as stored: the model's embedded "metrics" entry, or for a
     legacy folder (see make_legacy) its metrics.json."""
-    embedded = metadata_of(folder / MODEL_FILE).get(METRICS_KEY)
-    return embedded if embedded is not None else (folder / METRICS_FILE).read_text()
+    embedded = metadata_of(folder / MODEL_FILE).get(REPORT_KEY)
+    return embedded if embedded is not None else (folder / LEGACY_REPORT_FILE).read_text()
 
 
 def is_legacy(folder: Path) -> bool:
-    return METRICS_KEY not in metadata_of(folder / MODEL_FILE)
+    return REPORT_KEY not in metadata_of(folder / MODEL_FILE)
 
 
 def make_legacy(folder: Path) -> Path:
     """Turn a model folder into one of an older trainer: the embedded report moves out to
     metrics.json beside the model, and the model loses its "metrics" entry."""
     model = folder / MODEL_FILE
-    text = metadata_of(model)[METRICS_KEY]
-    model.write_bytes(with_metadata(model, {METRICS_KEY: None}))
-    (folder / METRICS_FILE).write_text(text)
+    text = metadata_of(model)[REPORT_KEY]
+    model.write_bytes(with_metadata(model, {REPORT_KEY: None}))
+    (folder / LEGACY_REPORT_FILE).write_text(text)
     return folder
 
 
@@ -111,12 +111,12 @@ def set_report_text(folder: Path, text: str) -> None:
         set_metrics_text(folder, text)
     else:
         model = folder / MODEL_FILE
-        model.write_bytes(with_metadata(model, {METRICS_KEY: text}))
+        model.write_bytes(with_metadata(model, {REPORT_KEY: text}))
 
 
 def set_metrics_text(folder: Path, text: str) -> None:
-    (folder / METRICS_FILE).unlink(missing_ok=True)  # it may be a pipe or a link
-    (folder / METRICS_FILE).write_text(text)
+    (folder / LEGACY_REPORT_FILE).unlink(missing_ok=True)  # it may be a pipe or a link
+    (folder / LEGACY_REPORT_FILE).write_text(text)
 
 
 def metrics_with(folder: Path, **values: object) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from desktop import models
 from desktop.image_io import load_image
+from desktop.model_format import parse_sample_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,7 +51,7 @@ def test_json_output_with_one_bad_file(models_dir: Path, samples_dir: Path, tmp_
                                "outlier"}
         in_process = classifier.classify(load_image(path))  # exactly what the app would say
         assert answer["index"] == in_process.index, answer
-        right += answer["index"] == int(path.name.split("-")[0])
+        right += answer["index"] == parse_sample_name(path)[0]
         assert answer["prediction"] == classes[answer["index"]]
         assert len(answer["probabilities"]) == len(classes)
         assert sum(answer["probabilities"]) == pytest.approx(1.0, abs=1e-3)

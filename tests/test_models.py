@@ -11,14 +11,15 @@ import onnx
 import pytest
 from bad_models import make_legacy
 
-from desktop import models
+from desktop import model_format, models
 from desktop.image_io import load_image
+from desktop.model_format import parse_sample_name
 
 CNN_MODELS = ("mnist-cnn", "fashion-cnn")
 
 
 def true_class(path: Path) -> int:
-    return int(path.name.split("-")[0])
+    return parse_sample_name(path)[0]
 
 
 def entry_named(entries: list[models.ModelEntry], model_id: str) -> models.ModelEntry:
@@ -52,7 +53,7 @@ def test_discovers_the_shipped_models_in_order(models_dir: Path) -> None:
         assert info.dataset in ("mnist", "fashion") and info.architecture in ("dense", "cnn")
         assert len(info.classes) == 10 and info.std > 0 and info.params > 0
         assert 0.5 < info.test_accuracy <= 1 and info.summary
-        assert info.classes == tuple(models.load_metrics(entry.directory)["classes"])
+        assert info.classes == models.load_metrics(entry.directory).classes
     titles = [entry.info.dataset_title for entry in entries]
     assert titles == sorted(titles, key=("Digits", "Clothing").index)
     for dataset in ("mnist", "fashion"):
@@ -116,7 +117,7 @@ def test_samples_get_the_same_answer_as_the_original_test_images(
     test = load_official(DATASETS[info.dataset], data_dir, train=False)
     paths = sorted((samples_dir / info.dataset).glob("*.png"))
     assert len(paths) == 20
-    originals = np.stack([test.images[int(p.stem.rsplit("-", 1)[1])].numpy() / 255.0
+    originals = np.stack([test.images[parse_sample_name(p)[1]].numpy() / 255.0
                           for p in paths]).astype(np.float32)
     expected = classifier.predict_batch(originals)
     for path, reference in zip(paths, expected, strict=True):
@@ -171,10 +172,10 @@ def with_report(model: Path, folder: Path, report: object) -> Path:
     """A copy of `model` in `folder` with `report` embedded as the trainer embeds it."""
     proto = onnx.load(str(model))
     entry = proto.metadata_props.add()
-    entry.key = models.METRICS_KEY
+    entry.key = model_format.REPORT_KEY
     entry.value = report if isinstance(report, str) else json.dumps(report, indent=1) + "\n"
     folder.mkdir(parents=True, exist_ok=True)
-    onnx.save(proto, str(folder / models.MODEL_FILE))
+    onnx.save(proto, str(folder / model_format.MODEL_FILE))
     return folder
 
 
@@ -193,7 +194,7 @@ def test_load_metrics_reports_clear_errors(models_dir: Path, tmp_path: Path) -> 
     (legacy / "metrics.json").write_text("{ not json")
     with pytest.raises(models.ModelError, match="not valid JSON"):
         models.load_metrics(legacy)
-    (legacy / "metrics.json").write_text(json.dumps({**metrics, "confusion_matrix": [[1]]}))
+    (legacy / "metrics.json").write_text(json.dumps({**metrics.raw, "confusion_matrix": [[1]]}))
     with pytest.raises(models.ModelError, match="confusion matrix"):
         models.load_metrics(legacy)
     (legacy / "metrics.json").write_text(json.dumps({"classes": ["a"]}))
@@ -205,20 +206,21 @@ def test_embedded_report_is_read_from_the_model_file(models_dir: Path, tmp_path:
     entry = next(entry for entry in models.discover(models_dir) if entry.available)
     metrics = models.load_metrics(entry.directory)
     legacy = make_legacy(shutil.copytree(entry.directory, tmp_path / "legacy"))
-    folder = with_report(legacy / models.MODEL_FILE, tmp_path / "model",
-                         {**metrics, "best_epoch": -7})
+    folder = with_report(legacy / model_format.MODEL_FILE, tmp_path / "model",
+                         {**metrics.raw, "best_epoch": -7})
     # the embedded report wins over a metrics.json beside the model
-    (folder / "metrics.json").write_text(json.dumps(metrics))
-    assert models.load_metrics(folder)["best_epoch"] == -7
-    assert models.read_info(folder / models.MODEL_FILE).model_id == entry.model_id
+    (folder / "metrics.json").write_text(json.dumps(metrics.raw))
+    assert models.load_metrics(folder).best_epoch == -7
+    assert models.read_info(folder / model_format.MODEL_FILE).model_id == entry.model_id
 
-    with_report(legacy / models.MODEL_FILE, folder, "{ not json")
+    with_report(legacy / model_format.MODEL_FILE, folder, "{ not json")
     with pytest.raises(models.ModelError, match="not valid JSON"):
         models.load_metrics(folder)
-    with_report(legacy / models.MODEL_FILE, folder, {**metrics, "confusion_matrix": [[1]]})
+    with_report(legacy / model_format.MODEL_FILE, folder,
+                {**metrics.raw, "confusion_matrix": [[1]]})
     with pytest.raises(models.ModelError, match="confusion matrix"):
         models.load_metrics(folder)
-    with_report(legacy / models.MODEL_FILE, folder, " " * (models.MAX_METRICS_BYTES + 1))
+    with_report(legacy / model_format.MODEL_FILE, folder, " " * (model_format.MAX_REPORT_BYTES + 1))
     with pytest.raises(models.ModelError, match="too large"):
         models.load_metrics(folder)
 
@@ -230,10 +232,10 @@ def test_a_metrics_json_of_another_run_is_not_shown_as_the_models(models_dir: Pa
     metrics = models.load_metrics(entry.directory)
     make_legacy(shutil.copytree(entry.directory, tmp_path, dirs_exist_ok=True))
     assert models.load_metrics(tmp_path) == metrics  # its own metrics.json is shown
-    (tmp_path / "metrics.json").write_text(json.dumps({**metrics, "test_accuracy": 0.5}))
+    (tmp_path / "metrics.json").write_text(json.dumps({**metrics.raw, "test_accuracy": 0.5}))
     with pytest.raises(models.ModelError, match="another training run"):
         models.load_metrics(tmp_path)
-    (tmp_path / "metrics.json").write_text(json.dumps({**metrics, "model_id": "other-cnn"}))
+    (tmp_path / "metrics.json").write_text(json.dumps({**metrics.raw, "model_id": "other-cnn"}))
     with pytest.raises(models.ModelError, match="other-cnn"):
         models.load_metrics(tmp_path)
 

@@ -9,10 +9,11 @@ import pytest
 
 from desktop import models
 from desktop.image_io import load_image
-from desktop.preprocess import normalize, to_model_input, validate_recipe
+from desktop.model_format import DATASETS, Recipe, parse_sample_name
+from desktop.preprocess import normalize, to_model_input
 
 
-def _recipe(models_dir: Path, dataset: str) -> dict:
+def _recipe(models_dir: Path, dataset: str) -> Recipe:
     for entry in models.discover(models_dir):
         if entry.available and entry.info.dataset == dataset:
             return entry.info.recipe
@@ -20,12 +21,12 @@ def _recipe(models_dir: Path, dataset: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def mnist_recipe(models_dir: Path) -> dict:
+def mnist_recipe(models_dir: Path) -> Recipe:
     return _recipe(models_dir, "mnist")
 
 
 @pytest.fixture(scope="module")
-def fashion_recipe(models_dir: Path) -> dict:
+def fashion_recipe(models_dir: Path) -> Recipe:
     return _recipe(models_dir, "fashion")
 
 
@@ -59,7 +60,7 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     return float((image * ys).sum() / image.sum()), float((image * xs).sum() / image.sum())
 
 
-def test_polarity_is_detected(mnist_recipe: dict) -> None:
+def test_polarity_is_detected(mnist_recipe: Recipe) -> None:
     dark_on_white = canvas_with(seven(), 40, 60)
     light_on_black = canvas_with(seven(), 40, 60, paper=0.0, pen=1.0)
     on_grey_paper = canvas_with(seven(), 40, 60, paper=0.8, pen=0.1)
@@ -70,7 +71,7 @@ def test_polarity_is_detected(mnist_recipe: dict) -> None:
     np.testing.assert_allclose(to_model_input(on_grey_paper, mnist_recipe), expected, atol=1e-4)
 
 
-def test_trim_makes_position_irrelevant(mnist_recipe: dict) -> None:
+def test_trim_makes_position_irrelevant(mnist_recipe: Recipe) -> None:
     corner = to_model_input(canvas_with(seven(), 0, 0), mnist_recipe)
     middle = to_model_input(canvas_with(seven(), 70, 90), mnist_recipe)
     far = to_model_input(canvas_with(seven(), 130, 180), mnist_recipe)
@@ -78,11 +79,11 @@ def test_trim_makes_position_irrelevant(mnist_recipe: dict) -> None:
     np.testing.assert_allclose(far, middle, atol=1e-6)
 
 
-def test_small_and_large_drawings_fill_the_20px_box(mnist_recipe: dict) -> None:
+def test_small_and_large_drawings_fill_the_20px_box(mnist_recipe: Recipe) -> None:
     for scale in (1, 3):
         ink = np.kron(seven()[::2, ::2], np.ones((scale, scale), dtype=np.float32))
         image = to_model_input(canvas_with(ink, 5, 5, size=(400, 400)), mnist_recipe)
-        assert max(ink_box(image, level=0.01)) == mnist_recipe["fit"]
+        assert max(ink_box(image, level=0.01)) == mnist_recipe.fit
 
 
 @pytest.mark.parametrize(("height", "width", "expected"), [
@@ -91,7 +92,7 @@ def test_small_and_large_drawings_fill_the_20px_box(mnist_recipe: dict) -> None:
     (200, 6, (20, 1)),  # a hairline '1' keeps at least one column
     (100, 100, (20, 20)),
 ])
-def test_fit_keeps_the_aspect_ratio(mnist_recipe: dict, height: int, width: int,
+def test_fit_keeps_the_aspect_ratio(mnist_recipe: Recipe, height: int, width: int,
                                     expected: tuple[int, int]) -> None:
     ink = np.ones((height, width), dtype=np.float32)
     image = to_model_input(canvas_with(ink, 20, 30), mnist_recipe)
@@ -99,7 +100,7 @@ def test_fit_keeps_the_aspect_ratio(mnist_recipe: dict, height: int, width: int,
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_centre_of_mass_lands_in_the_middle(mnist_recipe: dict, seed: int) -> None:
+def test_centre_of_mass_lands_in_the_middle(mnist_recipe: Recipe, seed: int) -> None:
     rng = np.random.default_rng(seed)
     ink = np.zeros((120, 120), dtype=np.float32)
     for _ in range(4):  # a lopsided scribble of blobs
@@ -107,7 +108,7 @@ def test_centre_of_mass_lands_in_the_middle(mnist_recipe: dict, seed: int) -> No
         size = rng.integers(8, 30)
         ink[y:y + size, x:x + size // 2] = 1
     image = to_model_input(canvas_with(ink, *rng.integers(0, 150, 2)), mnist_recipe)
-    centre = mnist_recipe["canvas"] / 2
+    centre = mnist_recipe.canvas / 2
     assert np.abs(np.subtract(centre_of_mass(image), centre)).max() <= 1.0
 
 
@@ -116,13 +117,13 @@ def test_centre_of_mass_lands_in_the_middle(mnist_recipe: dict, seed: int) -> No
     np.full((1, 1), 0.0), np.ones((0, 0)), np.full((9, 9), np.nan),
     0.5 + 0.01 * np.random.default_rng(0).standard_normal((100, 100)),  # uniform + sensor noise
 ], ids=["white", "black", "grey", "one-pixel", "empty", "nan", "noise"])
-def test_blank_pictures_give_none(mnist_recipe: dict, fashion_recipe: dict,
+def test_blank_pictures_give_none(mnist_recipe: Recipe, fashion_recipe: Recipe,
                                   picture: np.ndarray) -> None:
     assert to_model_input(picture, mnist_recipe) is None
     assert to_model_input(picture, fashion_recipe) is None
 
 
-def test_odd_inputs_give_clean_output(mnist_recipe: dict, fashion_recipe: dict) -> None:
+def test_odd_inputs_give_clean_output(mnist_recipe: Recipe, fashion_recipe: Recipe) -> None:
     rng = np.random.default_rng(1)
     dot = np.ones((5, 5))
     dot[2, 2] = 0
@@ -140,7 +141,7 @@ def test_odd_inputs_give_clean_output(mnist_recipe: dict, fashion_recipe: dict) 
                                atol=1e-5)
 
 
-def test_fashion_recipe_fills_28_and_centres_the_box(fashion_recipe: dict) -> None:
+def test_fashion_recipe_fills_28_and_centres_the_box(fashion_recipe: Recipe) -> None:
     """A dark product on white: negated to light on black, longer side 28, box-centred with an
     odd margin's extra pixel at the left (as in Fashion-MNIST's test images)."""
     photo = canvas_with(np.ones((100, 45), dtype=np.float32), 60, 150, paper=1.0, pen=0.2)
@@ -159,12 +160,23 @@ def test_normalize_shapes_for_the_model() -> None:
     assert normalize(np.stack([image] * 3), 0.25, 0.5).shape == (3, 1, 28, 28)
 
 
-def test_bad_recipes_are_refused(mnist_recipe: dict) -> None:
-    for change in ({"center": "middle"}, {"fit": 40}, {"trim": None}, {"ink": "dark-on-light"}):
-        with pytest.raises(ValueError):
-            validate_recipe({**mnist_recipe, **change})
-    with pytest.raises(ValueError):
-        validate_recipe(["not", "a", "dict"])
+def test_bad_recipes_are_refused(mnist_recipe: Recipe) -> None:
+    assert mnist_recipe == DATASETS["mnist"].recipe  # the shipped model follows the contract
+    for change, reason in (({"center": "middle"}, "'center' is 'middle'"),
+                           ({"fit": 40}, "fit=40, canvas=28"), ({"trim": None}, "'trim' is None"),
+                           ({"ink": "dark-on-light"}, "expected one of light-on-dark"),
+                           ({"canvas": True}, "not whole numbers")):
+        with pytest.raises(ValueError, match=reason):
+            Recipe.from_dict({**mnist_recipe.to_dict(), **change})
+    with pytest.raises(ValueError, match="not a JSON object"):
+        Recipe.from_dict(["not", "a", "dict"])
+    # A plain dict is still followed (checked on the call), exactly like the record.
+    picture = np.ones((60, 60))
+    picture[10:50, 28:32] = 0
+    np.testing.assert_array_equal(to_model_input(picture, mnist_recipe.to_dict()),
+                                  to_model_input(picture, mnist_recipe))
+    with pytest.raises(ValueError, match="'center'"):
+        to_model_input(picture, {**mnist_recipe.to_dict(), "center": "middle"})
 
 
 def _test_images(data_dir: Path, folder: str) -> np.ndarray:
@@ -180,7 +192,7 @@ def test_samples_give_back_the_original_test_images(
     recipe = _recipe(models_dir, dataset)
     errors = []
     for path in sorted((samples_dir / dataset).glob("*.png")):
-        number = int(path.stem.rsplit("-", 1)[1])
+        _, number = parse_sample_name(path)
         errors.append(np.abs(to_model_input(load_image(path), recipe) - originals[number]).mean())
     assert len(errors) >= 10
     # Most come back exactly; an object that touches no edge is rescaled, so it moves a little.
@@ -196,4 +208,4 @@ def test_mnist_recipe_on_a_sample_is_classified_correctly(models_dir: Path,
         classifier = models.Classifier(entry.info)
         for path in sorted((samples_dir / "mnist").glob("*.png"))[::4]:
             image = to_model_input(load_image(path), entry.info.recipe)
-            assert classifier.predict_model_input(image).index == int(path.name.split("-")[0])
+            assert classifier.predict_model_input(image).index == parse_sample_name(path)[0]

@@ -17,6 +17,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
+from desktop.model_format import ModelMetadata
 from desktop.models import Classifier, load_metrics, read_info
 from trainer import export
 from trainer.cli import main
@@ -55,23 +56,27 @@ def test_smoke_run_exports_a_verified_model(tmp_path: Path, data_dir: Path,
     folder = tmp_path / "models" / f"mnist-{architecture}"
     assert sorted(p.name for p in folder.iterdir()) == ["model.onnx"]  # report inside
 
-    report = load_metrics(folder)
-    assert report["config"]["limit"] == 1500 and report["config"]["dropout"] is not None
-    assert report["classes"] == list(DATASETS["mnist"].classes)
-    assert len(report["history"]) == 3
-    assert set(report["history"][0]) >= {"epoch", "train_loss", "train_accuracy", "val_loss",
-                                          "val_accuracy", "learning_rate", "seconds"}
-    matrix = np.array(report["confusion_matrix"])
-    assert matrix.shape == (10, 10) and matrix.sum() == report["test_size"] == 300
-    assert report["test_accuracy"] == pytest.approx(np.trace(matrix) / matrix.sum())
-    assert report["test_accuracy"] > 0.5  # far above chance after three short epochs
-    assert [row["support"] for row in report["per_class"]] == matrix.sum(1).tolist()
+    report = load_metrics(folder)  # the app's reading of the report the trainer wrote
+    assert report.config["limit"] == 1500 and report.config["dropout"] is not None
+    assert report.classes == DATASETS["mnist"].classes
+    assert len(report.history) == 3 and report.best_epoch in (1, 2, 3)
+    assert set(report.history[0]) >= {"epoch", "train_loss", "train_accuracy", "val_loss",
+                                      "val_accuracy", "learning_rate", "seconds"}
+    matrix = np.array(report.confusion_matrix)
+    assert matrix.shape == (10, 10) and matrix.sum() == report.test_size == 300
+    assert report.test_accuracy == pytest.approx(np.trace(matrix) / matrix.sum())
+    assert report.test_accuracy > 0.5  # far above chance after three short epochs
+    assert [row["support"] for row in report.per_class] == matrix.sum(1).tolist()
+    assert report.processes == 1 and report.trained_at and report["torch_version"]
 
     session = ort.InferenceSession(str(folder / "model.onnx"))
     meta = session.get_modelmeta().custom_metadata_map
     assert meta["model_id"] == f"mnist-{architecture}"
     assert json.loads(meta["classes"]) == report["classes"]
     assert json.loads(meta["preprocessing"])["fit"] == 20
+    written = ModelMetadata.from_strings(meta, folder)  # what the contract reads back
+    assert written.recipe == DATASETS["mnist"].recipe and written.params == report.params
+    assert written.test_accuracy == report.test_accuracy  # exact: no rounding on the way
     assert int(meta["params"]) == report["params"]
     normalization = json.loads(meta["normalization"])
     assert 0.1 < normalization["mean"] < 0.2 and 0.25 < normalization["std"] < 0.35
@@ -105,11 +110,11 @@ def test_parity_check_rejects_a_model_that_differs(data_dir: Path) -> None:
     splits = load_splits(DATASETS["mnist"], data_dir, val_size=500, seed=0, limit=200)
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)).eval()
     other = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)).eval()
-    onnx_bytes = export.to_onnx_bytes(export.WithSoftmax(other), {"model_id": "x"})
+    onnx_bytes = export.to_onnx_bytes(export.WithSoftmax(other, 10), {"model_id": "x"})
     images = splits.test.images[:16].unsqueeze(1).float() / 255
     with pytest.raises(export.ExportError):
-        export.check_parity(export.WithSoftmax(model), onnx_bytes, images)
-    assert export.check_parity(export.WithSoftmax(other), onnx_bytes,
+        export.check_parity(export.WithSoftmax(model, 10), onnx_bytes, images)
+    assert export.check_parity(export.WithSoftmax(other, 10), onnx_bytes,
                                images) < export.PARITY_TOLERANCE
 
 

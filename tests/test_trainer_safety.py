@@ -215,7 +215,7 @@ def test_the_settings_table_matches_the_trainer() -> None:
     assert set(DATASET_NAMES) == set(DATASETS)
     assert set(DEFAULTS) == {(d, a) for d in DATASETS for a in ARCHITECTURES}
     for architecture in ARCHITECTURES:
-        rates = {m.p for m in build_model(architecture).modules()
+        rates = {m.p for m in build_model(architecture, None, 10).modules()
                  if isinstance(m, torch.nn.Dropout)}
         assert rates == {DEFAULT_DROPOUT[architecture]}
 
@@ -324,7 +324,7 @@ def test_a_model_with_nan_weights_or_outputs_is_never_written(tmp_path: Path) ->
     assert snapshot(tmp_path) == before
 
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)).eval()
-    wrapped = export.WithSoftmax(model)
+    wrapped = export.WithSoftmax(model, 10)
     onnx_bytes = export.to_onnx_bytes(wrapped, {"model_id": "x"})
     with torch.no_grad():
         model[1].bias[3] = float("nan")  # PyTorch now gives NaN rows; argmax is still "0"

@@ -12,14 +12,14 @@ from trainer.train import _class_weights
 
 
 def test_dense_shape_and_parameter_count() -> None:
-    model = dense_net(hidden=(512, 256))
+    model = dense_net(10, hidden=(512, 256))
     assert model(torch.zeros(5, 1, 28, 28)).shape == (5, 10)
     # weights + biases of 784->512, 512->256, 256->10
     assert parameter_count(model) == (784 * 512 + 512) + (512 * 256 + 256) + (256 * 10 + 10)
 
 
 def test_cnn_shape_and_parameter_count() -> None:
-    model = cnn(widths=(32, 64), hidden=128).eval()
+    model = cnn(10, widths=(32, 64), hidden=128).eval()
     assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
     convs = (9 * 1 * 32 + 9 * 32 * 32) + (9 * 32 * 64 + 9 * 64 * 64)  # bias-free 3x3 convs
     batch_norms = 2 * (32 + 32 + 64 + 64) + 2 * 128  # scale and shift per channel
@@ -29,16 +29,17 @@ def test_cnn_shape_and_parameter_count() -> None:
 
 @pytest.mark.parametrize("architecture", ["dense", "cnn"])
 def test_dropout_can_be_chosen_per_model(architecture: str) -> None:
-    rates = {m.p for m in build_model(architecture, dropout=0.1).modules()
+    rates = {m.p for m in build_model(architecture, 0.1, 10).modules()
              if isinstance(m, torch.nn.Dropout)}
     assert rates == {0.1}
-    default = {m.p for m in build_model(architecture).modules() if isinstance(m, torch.nn.Dropout)}
+    default = {m.p for m in build_model(architecture, None, 10).modules()
+               if isinstance(m, torch.nn.Dropout)}
     assert default == {0.2 if architecture == "dense" else 0.3}
 
 
 def test_unknown_architecture_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown architecture"):
-        build_model("transformer")
+        build_model("transformer", None, 10)
 
 
 def test_confusion_matrix_and_report_match_hand_computation() -> None:

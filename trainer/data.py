@@ -12,6 +12,8 @@ from pathlib import Path
 
 import torch
 
+from desktop.model_format import DATASETS, Dataset  # noqa: F401  (DATASETS re-exported)
+
 DATA_DIR_ENV = "DIGIT_LENS_DATA"
 
 
@@ -19,52 +21,9 @@ class DataError(RuntimeError):
     """The dataset could not be found, downloaded or read."""
 
 
-@dataclass(frozen=True)
-class DatasetSpec:
-    key: str  # "mnist" / "fashion": used in model ids
-    title: str  # what the app shows: "Digits" / "Clothing"
-    torchvision_name: str  # the torchvision class, and its folder under the data root
-    classes: tuple[str, ...]
-    preprocessing: dict  # how the app must turn a user's picture into a training-like image
-
-
-# The preprocessing recipes are written into each model's metadata; the app follows them.
-MNIST_RECIPE = {
-    # MNIST: white ink on black, the digit scaled so its longer side is 20 px,
-    # then placed in 28x28 so that its centre of mass is at the centre.
-    "name": "mnist-digit",
-    "ink": "light-on-dark",
-    "trim": "ink",
-    "fit": 20,
-    "canvas": 28,
-    "center": "mass",
-}
-FASHION_RECIPE = {
-    # Fashion-MNIST: product photo trimmed of its background, longer side scaled to 28,
-    # centred in 28x28, intensities negated so the object is light on black.
-    "name": "fashion-mnist",
-    "ink": "light-on-dark",
-    "trim": "background",
-    "fit": 28,
-    "canvas": 28,
-    "center": "box",
-}
-
-DATASETS: dict[str, DatasetSpec] = {
-    "mnist": DatasetSpec(
-        "mnist", "Digits", "MNIST", tuple(str(d) for d in range(10)), MNIST_RECIPE
-    ),
-    "fashion": DatasetSpec(
-        "fashion",
-        "Clothing",
-        "FashionMNIST",
-        (
-            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-        ),
-        FASHION_RECIPE,
-    ),
-}
+# The datasets (key, title, classes, preprocessing recipe, torchvision class name) are part of
+# the model-folder contract, shared with the app; here they are only loaded.
+DatasetSpec = Dataset
 
 RAW_FILES = (
     "train-images-idx3-ubyte",
@@ -101,7 +60,7 @@ class Splits:
 def load_official(spec: DatasetSpec, root: Path, train: bool) -> Split:
     import torchvision  # imported lazily: importing it takes a noticeable moment
 
-    dataset_class = getattr(torchvision.datasets, spec.torchvision_name)
+    dataset_class = getattr(torchvision.datasets, spec.torchvision_name)  # MNIST, FashionMNIST
     # One line each: the first expected file in full, so the user knows where to look.
     expected = (f"expected {root / spec.torchvision_name / 'raw' / RAW_FILES[0]} and "
                 f"{len(RAW_FILES) - 1} more files beside it")
@@ -123,7 +82,8 @@ def load_official(spec: DatasetSpec, root: Path, train: bool) -> Split:
             f"({expected_count}, 28, 28); {expected}."
         )
     if int(labels.min()) < 0 or int(labels.max()) >= len(spec.classes):
-        raise DataError(f"{spec.torchvision_name} in {root} has labels outside 0..9.")
+        raise DataError(f"{spec.torchvision_name} in {root} has labels outside "
+                        f"0..{len(spec.classes) - 1}.")
     return Split(images.to(torch.uint8), labels.to(torch.int64))
 
 

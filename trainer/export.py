@@ -5,7 +5,6 @@ file that holds the graph, its metadata and the training report.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -17,16 +16,21 @@ import torch
 from onnx import numpy_helper
 from torch import nn
 
+from desktop.model_format import (
+    INPUT_NAME,
+    LEGACY_REPORT_FILE,
+    MAX_REPORT_BYTES,
+    MODEL_FILE,
+    OUTLIER_OUTPUT,
+    PROBABILITIES_OUTPUT,
+    REPORT_KEY,
+    ModelMetadata,
+)
+from desktop.training_report import TrainingReport, report_entries
 from trainer import testhook
 from trainer.folders import TEMP_SUFFIX, temp_name
 
-METADATA_FORMAT = "1"
 PARITY_TOLERANCE = 1e-4
-MODEL_FILE = "model.onnx"
-LEGACY_METRICS_FILE = "metrics.json"  # written beside the model by older trainers
-METRICS_KEY = "metrics"  # metadata entry holding the training report (JSON)
-CONFIG_KEY = "config"  # metadata entry holding the run's settings (JSON)
-METRICS_MAX_BYTES = 8_000_000  # the app refuses larger reports (desktop.models)
 
 
 class ExportError(RuntimeError):
@@ -38,13 +42,13 @@ class WithSoftmax(nn.Module):
     divided by the calibration temperature. A network with one more logit than classes also
     outputs "outlier": the probability that the picture is none of the classes."""
 
-    def __init__(self, model: nn.Module, classes: int = 10, temperature: float = 1.0) -> None:
+    def __init__(self, model: nn.Module, classes: int, temperature: float = 1.0) -> None:
         super().__init__()
         self.model, self.classes, self.temperature = model, classes, temperature
 
     @property
     def output_names(self) -> list[str]:
-        return ["probabilities", "outlier"] if self.rejects else ["probabilities"]
+        return [PROBABILITIES_OUTPUT, OUTLIER_OUTPUT] if self.rejects else [PROBABILITIES_OUTPUT]
 
     @property
     def rejects(self) -> bool:
@@ -59,8 +63,10 @@ class WithSoftmax(nn.Module):
         return probabilities, torch.softmax(logits, dim=1)[:, self.classes:]
 
 
-def to_onnx_bytes(wrapped: WithSoftmax, metadata: dict[str, str]) -> bytes:
+def to_onnx_bytes(wrapped: WithSoftmax, metadata: ModelMetadata | dict[str, str]) -> bytes:
     """Serialise to a single self-contained ONNX file with a dynamic batch dimension."""
+    if isinstance(metadata, ModelMetadata):
+        metadata = metadata.to_strings()
     wrapped = wrapped.eval().cpu()
     # An example batch of more than one keeps the exporter from freezing the batch size at 1.
     example = torch.zeros(4, 1, 28, 28)
@@ -68,7 +74,7 @@ def to_onnx_bytes(wrapped: WithSoftmax, metadata: dict[str, str]) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.onnx"
         torch.onnx.export(
-            wrapped, (example,), str(path), input_names=["image"],
+            wrapped, (example,), str(path), input_names=[INPUT_NAME],
             output_names=wrapped.output_names, dynamic_shapes=({0: batch},),
             external_data=False, dynamo=True, verbose=False, optimize=True,
         )
@@ -114,15 +120,13 @@ def check_parity(wrapped: WithSoftmax, onnx_bytes: bytes, inputs: torch.Tensor) 
     return worst
 
 
-def embed_report(onnx_bytes: bytes, metrics: dict) -> bytes:
+def embed_report(onnx_bytes: bytes, report: TrainingReport | dict) -> bytes:
     """The model with its training report inside: metadata "metrics" holds what metrics.json
     used to hold, and "config" the run's settings, so that model and report are one file."""
     proto = onnx.load_model_from_string(onnx_bytes)
-    entries = {METRICS_KEY: json.dumps(metrics, indent=1) + "\n"}
-    if "config" in metrics:
-        entries[CONFIG_KEY] = json.dumps(metrics["config"])
-    if len(entries[METRICS_KEY].encode()) > METRICS_MAX_BYTES:
-        raise ExportError(f"the training report is larger than {METRICS_MAX_BYTES:,} bytes")
+    entries = report_entries(report)
+    if len(entries[REPORT_KEY].encode()) > MAX_REPORT_BYTES:
+        raise ExportError(f"the training report is larger than {MAX_REPORT_BYTES:,} bytes")
     kept = [entry for entry in proto.metadata_props if entry.key not in entries]
     del proto.metadata_props[:]
     proto.metadata_props.extend(kept)
@@ -145,7 +149,7 @@ def check_finite_weights(onnx_bytes: bytes) -> None:
                               f"training diverged; try a smaller --lr")
 
 
-def write_artifacts(out_dir: Path, onnx_bytes: bytes, metrics: dict) -> None:
+def write_artifacts(out_dir: Path, onnx_bytes: bytes, report: TrainingReport | dict) -> None:
     """Write out_dir/model.onnx with the training report inside, as one atomic unit.
 
     The complete file goes to a temporary file beside the target, is flushed to disk, then
@@ -154,7 +158,7 @@ def write_artifacts(out_dir: Path, onnx_bytes: bytes, metrics: dict) -> None:
     holding the folder's lock (trainer.folders.FolderLock): two writers would race otherwise.
     """
     check_finite_weights(onnx_bytes)
-    payload = embed_report(onnx_bytes, metrics)
+    payload = embed_report(onnx_bytes, report)
     testhook.phase("write")
     out_dir.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=out_dir, prefix=temp_name(MODEL_FILE), suffix=TEMP_SUFFIX)
@@ -176,7 +180,7 @@ def write_artifacts(out_dir: Path, onnx_bytes: bytes, metrics: dict) -> None:
     testhook.phase("renamed")
     # The report is inside the model now; a metrics.json from an older trainer would only
     # describe the previous model (the app ignores it once the model has its own report).
-    legacy = out_dir / LEGACY_METRICS_FILE
+    legacy = out_dir / LEGACY_REPORT_FILE
     if legacy.is_file():
         legacy.unlink()
     _fsync_folder(out_dir)

@@ -97,7 +97,7 @@ def _merged(splits: Splits, extra: dict) -> Splits:
 
 def _generate(spec: DatasetSpec, data_dir: Path, seed: int, counts: ExtraCounts, pen_rows: int,
               splits: Splits, log) -> dict:
-    recipe, background = spec.preprocessing, len(spec.classes)
+    recipe, background = spec.recipe, len(spec.classes)
     rng = np.random.default_rng(seed + 7919)
     parts: dict[str, tuple[list, list]] = {"train": ([], []), "val": ([], [])}
 

@@ -1,4 +1,5 @@
-"""The two architectures the app compares: a dense network and a small VGG-style CNN."""
+"""The two architectures the app compares: a dense network and a small VGG-style CNN (their
+names and order are in the model-folder contract, desktop.model_format.ARCHITECTURES)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from torch import nn
 from trainer.settings import ARCHITECTURES  # noqa: F401  (re-exported)
 
 
-def dense_net(hidden: tuple[int, ...] = (512, 256), dropout: float = 0.2,
-              outputs: int = 10) -> nn.Sequential:
-    """A multilayer perceptron: sees the image as 784 unrelated numbers."""
+def dense_net(outputs: int, hidden: tuple[int, ...] = (512, 256),
+              dropout: float = 0.2) -> nn.Sequential:
+    """A multilayer perceptron: sees the image as 784 unrelated numbers; `outputs` logits."""
     layers: list[nn.Module] = [nn.Flatten()]
     width = 28 * 28
     for size in hidden:
@@ -32,8 +33,8 @@ def _conv_block(channels_in: int, channels_out: int) -> list[nn.Module]:
     ]
 
 
-def cnn(widths: tuple[int, int] = (32, 64), hidden: int = 128,
-        dropout: float = 0.3, outputs: int = 10) -> nn.Sequential:
+def cnn(outputs: int, widths: tuple[int, int] = (32, 64), hidden: int = 128,
+        dropout: float = 0.3) -> nn.Sequential:
     """Small VGG-style CNN: 28x28 -> 14x14 -> 7x7 feature maps, then a dense head."""
     first, second = widths
     return nn.Sequential(
@@ -49,16 +50,14 @@ def cnn(widths: tuple[int, int] = (32, 64), hidden: int = 128,
     )
 
 
-def build_model(architecture: str, dropout: float | None = None,
-                outputs: int = 10) -> nn.Sequential:
+def build_model(architecture: str, dropout: float | None, outputs: int) -> nn.Sequential:
     """The named architecture with `outputs` logits (the classes, plus one for "none of these"
     when the model learns to reject); `dropout` None keeps the architecture's own default."""
-    options: dict = {"outputs": outputs} if dropout is None else {"dropout": dropout,
-                                                                  "outputs": outputs}
+    options: dict = {} if dropout is None else {"dropout": dropout}
     if architecture == "dense":
-        return dense_net(**options)
+        return dense_net(outputs, **options)
     if architecture == "cnn":
-        return cnn(**options)
+        return cnn(outputs, **options)
     raise ValueError(f"unknown architecture {architecture!r}; choose from {ARCHITECTURES}")
 
 

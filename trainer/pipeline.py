@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from desktop.model_format import Dataset, ModelMetadata
+from desktop.training_report import TrainingReport
 from trainer import calibration, export, metrics, testhook
 from trainer.data import DATASETS, load_splits
 from trainer.distributed import Context
-from trainer.export import METADATA_FORMAT
 from trainer.mixed_data import add_extras
 from trainer.models import describe, parameter_count
 from trainer.settings import DEFAULT_DROPOUT
@@ -77,27 +77,7 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
             f"{rejection['val_others_rejected']:.2%} of the others, "
             f"{rejection['test_rejected']:.2%} of the test set")
 
-    metadata = {
-        "format": METADATA_FORMAT,
-        "model_id": config.model_id,
-        "dataset": dataset,
-        "dataset_title": spec.title,
-        "architecture": architecture,
-        "architecture_summary": describe(model),
-        "classes": json.dumps(list(spec.classes)),
-        "input_size": json.dumps([28, 28]),
-        "normalization": json.dumps({"mean": result.mean, "std": result.std}),
-        "preprocessing": json.dumps(spec.preprocessing),
-        "params": str(params),
-        "test_accuracy": f"{accuracy:.6f}",
-        "description": f"{spec.title} ({spec.torchvision_name}) classifier, "
-                       f"{architecture} architecture, trained with {torch.__version__}",
-        "calibration": json.dumps({"temperature": confidence["calibration"]["temperature"]}),
-    }
-    if "rejection" in confidence:
-        metadata["rejection"] = json.dumps({
-            "method": "background-class", "output": "outlier",
-            "threshold": confidence["rejection"]["threshold"]})
+    metadata = model_metadata(config, spec, model, result.mean, result.std, accuracy, confidence)
     testhook.phase("export")
     wrapped = export.WithSoftmax(model, config.classes,
                                  confidence["calibration"]["temperature"])
@@ -107,7 +87,7 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
     worst = export.check_parity(wrapped, onnx_bytes, parity_images)
     log(f"ONNX Runtime matches PyTorch (max difference {worst:.1e})")
 
-    report = {
+    report = TrainingReport.from_dict({
         "model_id": config.model_id,
         "dataset": dataset,
         "architecture": architecture,
@@ -130,7 +110,7 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
         "processes": context.world_size,
         "torch_version": torch.__version__,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
+    }, f"the training report of {config.model_id}")
     out = args.out_dir / config.model_id
     export.write_artifacts(out, onnx_bytes, report)
     context.barrier()
@@ -139,6 +119,21 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
           file=sys.stderr, flush=True)
     return {"model_id": config.model_id, "test_accuracy": accuracy, "params": params,
             "train_seconds": round(result.train_seconds, 1), "path": str(out)}
+
+
+def model_metadata(config: TrainConfig, spec: Dataset, model: torch.nn.Module, mean: float,
+                   std: float, accuracy: float, confidence: dict) -> ModelMetadata:
+    """What the app reads from the model file's metadata (desktop.model_format)."""
+    rejection = confidence.get("rejection")
+    return ModelMetadata(
+        model_id=config.model_id, dataset=spec.key, dataset_title=spec.title,
+        architecture=config.architecture, classes=spec.classes, mean=mean, std=std,
+        recipe=spec.recipe, params=parameter_count(model), test_accuracy=accuracy,
+        summary=describe(model),
+        description=f"{spec.title} ({spec.torchvision_name}) classifier, "
+                    f"{config.architecture} architecture, trained with {torch.__version__}",
+        temperature=confidence["calibration"]["temperature"],
+        reject_threshold=rejection["threshold"] if rejection else None)
 
 
 # Real pictures the model may wrongly call "none of these": at most this share of validation.

@@ -1,24 +1,21 @@
 """Write a small gallery of test-set images as PNGs for the app (clothing is hard to draw).
 
-File names carry the true class, `<index>-<class>-<test image number>.png`, so the app's
-self-check and the tests know what each sample should be classified as.
+File names carry the true class, `<index>-<class>-<test image number>.png` (made by
+desktop.model_format.sample_name), so the app's self-check and the tests know what each sample
+should be classified as.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import torch
 from torchvision.io import write_png
 
+from desktop.model_format import sample_name
 from trainer.data import DATASETS, DatasetSpec, load_official
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "resources" / "samples"
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def write_samples(spec: DatasetSpec, data_dir: Path, per_class: int = 2,
@@ -33,7 +30,7 @@ def write_samples(spec: DatasetSpec, data_dir: Path, per_class: int = 2,
         numbers = (test.labels == index).nonzero().flatten()[:per_class].tolist()
         for number in numbers:
             image = 255 - test.images[number]
-            path = folder / f"{index}-{_slug(name)}-{number:05d}.png"
+            path = folder / sample_name(index, name, number)
             write_png(image.unsqueeze(0).to(torch.uint8), str(path), compression_level=9)
             written.append(path)
     return written

@@ -3,11 +3,13 @@ and argument checking stay instant (importing torch takes over a second)."""
 
 from __future__ import annotations
 
+from desktop.model_format import ARCHITECTURES, DATASETS  # noqa: F401  (re-exported)
+
 # Defaults chosen to reach the accuracy targets within the time budget on a 2-core CPU. The
 # digit models see about twice as many pictures per epoch as MNIST alone (generated and real
 # handwriting, "none of these" pictures), so they need half the epochs for the same steps.
-# Every (dataset, architecture) pair the trainer can build has an entry: the table is also the
-# list of datasets and architectures the command line offers.
+# Every (dataset, architecture) pair of the model-folder contract (desktop.model_format) has an
+# entry.
 DEFAULTS: dict[tuple[str, str], dict] = {
     ("mnist", "dense"): dict(epochs=15, batch_size=128, lr=2e-3),
     # A dense net on clothing underfits under augmentation (90.2 % test without, 89.1 % with
@@ -20,8 +22,7 @@ DEFAULTS: dict[tuple[str, str], dict] = {
 # The architectures' own dropout when a dataset does not choose one (trainer.models uses these).
 DEFAULT_DROPOUT = {"dense": 0.2, "cnn": 0.3}
 
-DATASET_NAMES = tuple(dict.fromkeys(dataset for dataset, _ in DEFAULTS))
-ARCHITECTURES = tuple(dict.fromkeys(architecture for _, architecture in DEFAULTS))
+DATASET_NAMES = tuple(DATASETS)
 
 # torch seeds are 64-bit and the trainer derives per-epoch seeds as seed * 10007 + epoch.
 SEED_MAX = 2**32 - 1

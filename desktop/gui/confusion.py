@@ -54,13 +54,13 @@ class ConfusionMatrixView(HoverTooltips):
         # One decimal: a row with a few mistakes must not read "100".
         return f"{min(99.9, 100 * count / max(1, total)):.1f}"
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(520, 480)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(300, 280)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         palette = self.palette()
         count = len(self._classes)

@@ -20,23 +20,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from desktop import training_summary
 from desktop.gui.hover import HoverTooltips
 from desktop.gui.style import Role, faint_text, mix, with_alpha
-
-
-def nice_ticks(low: float, high: float, target: int = 5) -> tuple[float, float, list[float]]:
-    """Round axis limits and ticks at 1, 2, 2.5 or 5 times a power of ten."""
-    if not (math.isfinite(low) and math.isfinite(high)):
-        low, high = 0.0, 1.0
-    if high <= low:
-        high = low + (abs(low) or 1.0)
-    raw_step = (high - low) / max(1, target)
-    magnitude = 10 ** math.floor(math.log10(raw_step))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step * 0.999)
-    first = math.floor(low / step + 1e-9) * step
-    last = math.ceil(high / step - 1e-9) * step
-    count = round((last - first) / step)
-    return first, last, [first + i * step for i in range(count + 1)]
 
 
 @dataclass(frozen=True)
@@ -78,30 +64,22 @@ class TrainingCurves(HoverTooltips):
 
     def set_history(self, history: list[dict], best_epoch: int | None) -> None:
         """history: the per-epoch dicts of the training report."""
-        rows = [row for row in history if isinstance(row, dict)]
-
-        def column(key: str) -> list[float]:
-            return [_number(row.get(key)) for row in rows]
-
-        self._epochs = [int(row.get("epoch", index + 1)) for index, row in enumerate(rows)]
-        self._charts = [
-            Chart("Loss", (Series("training", column("train_loss"), False),
-                           Series("validation", column("val_loss"), True)), False),
-            Chart("Accuracy", (Series("training", column("train_accuracy"), False),
-                               Series("validation", column("val_accuracy"), True)), True),
-        ]
+        self._epochs, curves = training_summary.curves(history)
+        self._charts = [Chart(curve.title, (Series("training", curve.training, False),
+                                            Series("validation", curve.validation, True)),
+                              curve.percent) for curve in curves]
         self._best_epoch = best_epoch
         self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(520, 300)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(280, 200)
 
     # --- painting -----------------------------------------------------------------------------
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         self._plot_areas = []
@@ -141,9 +119,9 @@ class TrainingCurves(HoverTooltips):
         values = [v for s in chart.series for v in s.values if math.isfinite(v)]
         if chart.percent:
             low = min(values, default=0.0)
-            low, high, ticks = nice_ticks(max(0.0, low - 0.02), 1.0, 4)
+            low, high, ticks = training_summary.nice_ticks(max(0.0, low - 0.02), 1.0, 4)
         else:
-            low, high, ticks = nice_ticks(0.0, max(values, default=1.0) * 1.05, 4)
+            low, high, ticks = training_summary.nice_ticks(0.0, max(values, default=1.0) * 1.05, 4)
 
         def y_label(value: float) -> str:
             if chart.percent:
@@ -206,7 +184,8 @@ class TrainingCurves(HoverTooltips):
                                     metrics.height()),
                              int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                              y_label(tick))
-        _, _, epoch_ticks = nice_ticks(first_epoch, last_epoch, max(2, int(plot.width() // 60)))
+        _, _, epoch_ticks = training_summary.nice_ticks(first_epoch, last_epoch,
+                                                        max(2, int(plot.width() // 60)))
         for epoch in epoch_ticks:
             if not first_epoch <= epoch <= last_epoch or epoch != int(epoch):
                 continue
@@ -285,17 +264,7 @@ class TrainingCurves(HoverTooltips):
             if epoch not in self._epochs:
                 return ""
             index = self._epochs.index(epoch)
-            parts = []
-            for series in chart.series:
-                value = series.values[index]
-                shown = f"{value * 100:.2f} %" if chart.percent else f"{value:.4f}"
-                parts.append(f"{series.label}: {shown}")
-            return f"Epoch {epoch} - {chart.title.lower()}\n" + "\n".join(parts)
+            values = [(series.label, series.values[index]) for series in chart.series]
+            return training_summary.epoch_tooltip(epoch, chart.title, values, chart.percent)
         return ""
 
-
-def _number(value: object) -> float:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan

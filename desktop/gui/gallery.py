@@ -1,9 +1,9 @@
 """A strip of sample pictures from the test set of the current dataset; click one to classify it.
 
-Sample files are named <true class index>-<class slug>-<test number>.png; the true class is
-shown in the tooltip so learners can compare it with the model's answer. Samples the current
-model gets wrong are marked with a red frame and a cross, and their tooltip says what the model
-answered instead.
+Sample files are named <true class index>-<class slug>-<test number>.png (see
+desktop.model_format.sample_name); the true class is shown in the tooltip so learners can
+compare it with the model's answer. Samples the current model gets wrong are marked with a red
+frame and a cross, and their tooltip says what the model answered instead.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QIcon, QImage, QKeyEvent, QPainter, QPen, QPix
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
 from desktop import image_io
+from desktop.model_format import parse_sample_name
 
 ICON_SIDE = 56  # two screen pixels per model pixel
 COLUMNS = 10  # two samples per class: two rows of ten
@@ -28,18 +29,19 @@ MISTAKE_COLOUR = QColor(214, 40, 40)
 
 def true_class_index(path: Path) -> int | None:
     """'7-sneaker-00009.png' -> 7; None when the name does not say."""
-    index_text = path.name.partition("-")[0]
-    return int(index_text) if index_text.isdigit() else None
+    parsed = parse_sample_name(path)
+    return parsed[0] if parsed else None
 
 
 def describe_sample(path: Path, classes: tuple[str, ...]) -> str:
     """'7-sneaker-00009.png' -> 'Test image #9 - true class: Sneaker'."""
-    index_text, _, rest = path.stem.partition("-")
-    number = rest.rsplit("-", 1)[-1]
-    number_text = f"Test image #{int(number)}" if number.isdigit() else path.name
-    if index_text.isdigit() and int(index_text) < len(classes):
-        return f"{number_text} - true class: {classes[int(index_text)]}"
-    return number_text
+    parsed = parse_sample_name(path)
+    if parsed is None:
+        return path.name
+    index, number = parsed
+    if index < len(classes):
+        return f"Test image #{number} - true class: {classes[index]}"
+    return f"Test image #{number}"
 
 
 class SampleGallery(QListWidget):
@@ -149,7 +151,7 @@ class SampleGallery(QListWidget):
         if pixmap is not None:
             item.setIcon(QIcon(pixmap))
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_to_width()
 
@@ -167,7 +169,7 @@ class SampleGallery(QListWidget):
         if self.height() != height:
             self.setFixedHeight(height)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
             item = self.currentItem()
             if item is not None:

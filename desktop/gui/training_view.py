@@ -9,23 +9,18 @@ or hung disk, and the window must stay responsive meanwhile.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSizePolicy,
     QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -34,7 +29,16 @@ from PySide6.QtWidgets import (
 from desktop import models
 from desktop.gui.confusion import ConfusionMatrixView
 from desktop.gui.curves import TrainingCurves
+from desktop.gui.per_class_table import PerClassTable
 from desktop.gui.workers import TaskRunner
+from desktop.training_report import TrainingReport
+from desktop.training_summary import (  # noqa: F401  (format_duration re-exported)
+    SUMMARY_ROWS,
+    curves_explanation,
+    format_duration,
+    per_class_rows,
+    summary_lines,
+)
 
 # The "Reading..." note appears only when the report takes longer than this: no flicker.
 READING_NOTE_AFTER_MS = 150
@@ -42,11 +46,11 @@ READING_NOTE_AFTER_MS = 150
 
 @dataclass(frozen=True)
 class _Report:
-    """What a pool thread read for one request: the metrics, or the message to show."""
+    """What a pool thread read for one request: the report, or the message to show."""
 
     request: int
     info: models.ModelInfo
-    metrics: dict | None
+    metrics: TrainingReport | None
     message: str | None
 
 
@@ -57,28 +61,6 @@ def _read_report(request: int, info: models.ModelInfo, directory: Path) -> _Repo
     except models.ModelError as error:
         return _Report(request, info, None, f"No training report for {info.model_id}.\n\n"
                                             f"{error}")
-    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
-        return _Report(request, info, None, f"The training report of {info.model_id} is "
-                                            f"damaged ({type(error).__name__}: {error}).")
-
-
-def format_duration(seconds: float) -> str:
-    """0.37 -> '0.4 s', 51.4 -> '51 s', 754 -> '12 min 34 s', 5400 -> '1 h 30 min'.
-    Short test runs (--limit) take well under a second: never '0 s'."""
-    if not math.isfinite(seconds) or seconds < 0:
-        return "unknown"
-    if seconds < 0.05:
-        return "under 0.1 s"
-    if seconds < 9.95:
-        return f"{seconds:.1f} s"
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"
 
 
 class ElidedLabel(QLabel):
@@ -101,10 +83,10 @@ class ElidedLabel(QLabel):
         self.setToolTip(text)
         self._elide()
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(40, super().minimumSizeHint().height())
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._elide()
 
@@ -112,63 +94,6 @@ class ElidedLabel(QLabel):
         metrics = QFontMetrics(self.font())
         self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight,
                                         max(40, self.width())))
-
-
-class PerClassTable(QTableWidget):
-    """Precision, recall, F1 and support per class, with the macro average last."""
-
-    COLUMNS = ("Class", "Precision", "Recall", "F1", "Support")
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(0, len(self.COLUMNS), parent)
-        self.setObjectName("perClassTable")
-        self.setHorizontalHeaderLabels(list(self.COLUMNS))
-        self.verticalHeader().setVisible(False)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setAlternatingRowColors(True)
-        self.setShowGrid(False)
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-
-    def set_metrics(self, per_class: list[dict], macro: dict | None) -> None:
-        rows = [row for row in per_class if isinstance(row, dict)]
-        self.setRowCount(len(rows) + (1 if macro else 0))
-        for index, row in enumerate(rows):
-            self._fill(index, str(row.get("class", index)), row, row.get("support"))
-        if macro:
-            total = sum(int(row.get("support", 0) or 0) for row in rows)
-            self._fill(len(rows), "Average (macro)", macro, total, bold=True)
-
-    def _fill(self, index: int, name: str, values: dict, support: object,
-              bold: bool = False) -> None:
-        cells = [name] + [_fraction(values.get(key)) for key in ("precision", "recall", "f1")]
-        cells.append(f"{int(support):,}" if isinstance(support, (int, float)) else "")
-        for column, text in enumerate(cells):
-            item = QTableWidgetItem(text)
-            if column > 0:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-            if bold:
-                font = item.font()
-                font.setBold(True)
-                item.setFont(font)
-            self.setItem(index, column, item)
-
-
-def _count(value: object) -> int | None:
-    """A whole number from the report, or None (missing, NaN, infinite, negative)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if not math.isfinite(value) or value < 0:
-        return None
-    return int(value)
-
-
-def _fraction(value: object) -> str:
-    try:
-        return f"{float(value):.3f}"  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return ""
 
 
 class TrainingPanel(QWidget):
@@ -185,14 +110,11 @@ class TrainingPanel(QWidget):
         self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self._summary_values: dict[str, QLabel] = {}
+        self._summary_values: dict[str, ElidedLabel] = {}
         summary = QGridLayout()
         summary.setHorizontalSpacing(14)
         summary.setVerticalSpacing(4)
-        for row, (key, title) in enumerate(
-            (("accuracy", "Test accuracy"), ("params", "Parameters"),
-             ("architecture", "Architecture"), ("training", "Training"))
-        ):
+        for row, (key, title) in enumerate(SUMMARY_ROWS):
             label = QLabel(title)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             value = ElidedLabel(f"summary_{key}")
@@ -250,7 +172,7 @@ class TrainingPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._stack)
-        self._metrics: dict | None = None
+        self._metrics: TrainingReport | None = None
         self._tasks = TaskRunner(self)
         self._request = 0  # the latest show_model call; older reports are dropped
         self._loading = False
@@ -260,7 +182,7 @@ class TrainingPanel(QWidget):
         self.show_message("No model selected.")
 
     @property
-    def metrics(self) -> dict | None:
+    def metrics(self) -> TrainingReport | None:
         return self._metrics
 
     @property
@@ -329,46 +251,15 @@ class TrainingPanel(QWidget):
         self._metrics = metrics
         self._stack.setCurrentIndex(0)
 
-    def _show_metrics(self, info: models.ModelInfo, metrics: dict) -> None:
-        classes = tuple(str(name) for name in metrics.get("classes", info.classes))
-        accuracy = float(metrics["test_accuracy"])
-        test_size = metrics.get("test_size")
-        on = f" on {int(test_size):,} test images" if isinstance(test_size, int) else ""
-        shown = f"{accuracy * 100:.2f} %" if 0 <= accuracy <= 1 else "unknown"
-        self._summary_values["accuracy"].set_full_text(f"{shown}{on}")
-        params = _count(metrics.get("params", info.params))
-        self._summary_values["params"].set_full_text(
-            f"{params:,} trainable weights" if params is not None else "unknown")
-        self._summary_values["architecture"].set_full_text(info.summary or info.architecture)
-        history = [row for row in metrics["history"] if isinstance(row, dict)]
-        best = metrics.get("best_epoch")
-        seconds = float(metrics.get("train_seconds", math.nan))
-        parts = [f"{len(history)} epoch{'' if len(history) == 1 else 's'}"]
-        if isinstance(best, int):
-            parts[0] += f" (best: epoch {best})"
-        parts.append(f"in {format_duration(seconds)}")
-        if metrics.get("device"):
-            parts.append(f"on {metrics['device']}")
-        self._summary_values["training"].set_full_text(" ".join(parts))
-        self.curves.set_history(history, best if isinstance(best, int) else None)
-        self.curves_hint.setText(curves_explanation(metrics.get("config") or {}))
-        self.confusion.set_matrix(classes, metrics["confusion_matrix"])
-        self.table.set_metrics(list(metrics.get("per_class", [])), metrics.get("macro_avg"))
+    def _show_metrics(self, info: models.ModelInfo, report: TrainingReport) -> None:
+        for key, text in summary_lines(info, report).items():
+            self._summary_values[key].set_full_text(text)
+        self.curves.set_history(list(report.history), report.best_epoch)
+        self.curves_hint.setText(curves_explanation(report.config))
+        self.confusion.set_matrix(report.classes, [list(row) for row in report.confusion_matrix])
+        self.table.set_rows(per_class_rows(report))
 
     def _on_normalize_toggled(self, checked: bool) -> None:
         self.confusion.set_normalized(checked)
         self.normalizedChanged.emit(checked)
 
-
-def curves_explanation(config: dict) -> str:
-    """Why the training curve can sit below the validation curve: learners ask."""
-    handicaps = ["with dropout switched on"]
-    if config.get("augment", True):
-        handicaps.insert(0, "on randomly distorted (augmented) images")
-    if config.get("label_smoothing"):
-        handicaps.append(f"label smoothing of {config['label_smoothing']:g}")
-    return ("Training figures are measured while the model learns, "
-            + ", ".join(handicaps[:-1]) + (" and " if len(handicaps) > 1 else "")
-            + handicaps[-1] + "; validation sees the plain images with dropout off, so it can "
-            "look better. The circled epoch is the one kept: early stopping restores its "
-            "weights.")
