@@ -26,6 +26,7 @@ import torch
 from trainer import files
 from trainer import handwriting as hw
 from trainer.data import DATASETS, DatasetSpec, Split, Splits, load_official
+from trainer.drawing import scan_like
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def _generate(spec: DatasetSpec, data_dir: Path, seed: int, counts: ExtraCounts,
         if part == "train" and counts.scans:
             # MNIST digits as an old scanner stores them (box stretched, black and white).
             chosen = rng.choice(len(splits.train), counts.scans, replace=False)
-            grays = (hw.scan_like(1.0 - splits.train.images[int(i)].numpy() / 255.0, rng)
+            grays = (scan_like(1.0 - splits.train.images[int(i)].numpy() / 255.0, rng)
                      for i in chosen)
             add(part, hw.preprocess_all(grays, recipe), splits.train.labels[chosen].numpy())
             log.debug(f"  train: {counts.scans} scanner-style MNIST digits")
