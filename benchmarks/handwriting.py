@@ -33,6 +33,7 @@ import numpy as np
 from desktop import models, paths
 from trainer import calibration, drawing
 from trainer import handwriting as hw
+from trainer.data import default_data_dir
 from trainer.glyphs import DIGITS
 from trainer.mixed_data import PEN_TRAIN_ROWS, pendigits_path
 
@@ -52,8 +53,7 @@ def read_idx(path: Path) -> np.ndarray:
 
 def test_set(name: str, count: int, seed: int) -> list[Sample]:
     """`count` official test images of MNIST or FashionMNIST as pictures (dark on white)."""
-    root = Path(os.environ.get("DIGIT_LENS_DATA", Path.home() / ".cache/digit-lens/datasets"))
-    raw = root / name / "raw"
+    raw = default_data_dir() / name / "raw"
     images = read_idx(raw / "t10k-images-idx3-ubyte")
     labels = read_idx(raw / "t10k-labels-idx1-ubyte")
     chosen = np.random.default_rng(seed).choice(len(images), min(count, len(images)),

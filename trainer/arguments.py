@@ -156,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                         help="where to train (default auto: cuda when present, else cpu)")
     parser.add_argument("--quiet", action="store_true",
-                        help="no progress bars: one line per epoch (for CI logs)")
+                        help="no progress bars and no details: one line per epoch and per "
+                             "model, notes and errors (for CI logs)")
     return parser
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import torch
 
+from trainer import files
+
 DATA_DIR_ENV = "DIGIT_LENS_DATA"
 
 
@@ -78,8 +80,7 @@ def default_data_dir() -> Path:
     """Where datasets live: $DIGIT_LENS_DATA, else the user's cache folder."""
     if os.environ.get(DATA_DIR_ENV):
         return Path(os.environ[DATA_DIR_ENV]).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return cache / "digit-lens" / "datasets"
+    return files.cache_dir() / "datasets"
 
 
 @dataclass
