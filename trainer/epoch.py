@@ -103,6 +103,7 @@ class EpochRunner:
     def run(self, epoch: int) -> tuple[float, float, float]:
         """One epoch: (sum of the losses, correct predictions, pictures), over all processes."""
         config, context, batching = self.config, self.context, self.batching
+        # Every process shuffles alike, then takes its own shard and its own augmentations.
         epoch_seed = config.seed * 10_007 + epoch
         shuffle = torch.Generator().manual_seed(epoch_seed)
         order = torch.randperm(len(self.labels), generator=shuffle)[:batching.usable]
