@@ -31,8 +31,10 @@ from pathlib import Path
 import numpy as np
 
 from desktop import models, paths
-from trainer import calibration
+from trainer import calibration, drawing
 from trainer import handwriting as hw
+from trainer.data import default_data_dir
+from trainer.glyphs import DIGITS
 from trainer.mixed_data import PEN_TRAIN_ROWS, pendigits_path
 
 Sample = tuple[int, str, np.ndarray]  # (label, family, gray picture); label -1: not a class
@@ -51,8 +53,7 @@ def read_idx(path: Path) -> np.ndarray:
 
 def test_set(name: str, count: int, seed: int) -> list[Sample]:
     """`count` official test images of MNIST or FashionMNIST as pictures (dark on white)."""
-    root = Path(os.environ.get("DIGIT_LENS_DATA", Path.home() / ".cache/digit-lens/datasets"))
-    raw = root / name / "raw"
+    raw = default_data_dir() / name / "raw"
     images = read_idx(raw / "t10k-images-idx3-ubyte")
     labels = read_idx(raw / "t10k-labels-idx1-ubyte")
     chosen = np.random.default_rng(seed).choice(len(images), min(count, len(images)),
@@ -64,8 +65,8 @@ def synthetic(per_digit: int, seed: int, held_out: bool, scan: bool) -> list[Sam
     count = per_digit * 10
     samples = hw.synthetic_digits(count, seed, held_out=held_out, scan_fraction=0.0)
     rng = np.random.default_rng(seed + 1)
-    return [(d, f + ("/scan" if scan else ""), hw.scan_like(g, rng, boxes=(16,)) if scan else g)
-            for d, f, g in samples]
+    return [(d, f + ("/scan" if scan else ""),
+             drawing.scan_like(g, rng, boxes=(16,)) if scan else g) for d, f, g in samples]
 
 
 def pen_tablet(limit: int, seed: int) -> list[Sample]:
@@ -102,8 +103,8 @@ def canvas_drawings(per_digit: int, seed: int) -> list[Sample]:
     drawings = []
     for i in range(per_digit * 10):
         digit, family = families[i % len(families)]
-        style = hw.random_style(rng)
-        strokes = hw.place(hw.DIGITS[digit][family], style, rng)
+        style = drawing.random_style(rng)
+        strokes = drawing.place(DIGITS[digit][family], style, rng)
         every = np.concatenate(strokes)
         low, high = every.min(axis=0), every.max(axis=0)
         size = float(rng.uniform(0.3, 0.8))  # share of the paper the digit's height takes

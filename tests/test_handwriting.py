@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from trainer import doodles, drawing, glyphs
 from trainer import handwriting as hw
 from trainer.mixed_data import PEN_TRAIN_ROWS, pendigits_path
 
@@ -27,26 +28,27 @@ def test_same_seed_same_drawings_other_seed_other_drawings() -> None:
 def test_held_out_families_are_never_among_the_training_families() -> None:
     train, held_out = set(hw.digit_families(False)), set(hw.digit_families(True))
     assert not train & held_out
-    assert train | held_out == {(d, f) for d, fs in hw.DIGITS.items() for f in fs}
+    assert train | held_out == {(d, f) for d, fs in glyphs.DIGITS.items() for f in fs}
     for digit in range(10):  # every digit has both kinds
         assert sum(d == digit for d, _ in held_out) >= 1
         assert sum(d == digit for d, _ in train) >= 2
     drawn = {(d, f) for d, f, _ in hw.synthetic_digits(len(train), seed=0, scan_fraction=0)}
     assert drawn == train  # cycling through the training side covers it, and only it
-    assert not hw.HELD_OUT_LETTERS - set(hw.LETTERS)
-    assert set(hw.LETTERS) - hw.HELD_OUT_LETTERS  # some letters are left for training
-    assert not set(hw.TRAIN_SHAPES) & set(hw.HELD_OUT_SHAPES)
+    assert not glyphs.HELD_OUT_LETTERS - set(glyphs.LETTERS)
+    assert set(glyphs.LETTERS) - glyphs.HELD_OUT_LETTERS  # some letters are left for training
+    assert not set(doodles.TRAIN_SHAPES) & set(doodles.HELD_OUT_SHAPES)
     rng = np.random.default_rng(0)
     for held_out in (False, True):  # every kind of shape draws something
         for _ in range(60):
-            assert hw.to_mnist_input(hw.draw_glyph(hw.shape(rng, held_out), rng)) is not None
+            glyph = doodles.shape(rng, held_out)
+            assert hw.to_mnist_input(drawing.draw_glyph(glyph, rng)) is not None
 
 
 @pytest.mark.parametrize("digit", range(10))
 def test_every_family_draws_a_digit_sized_picture(digit: int) -> None:
     rng = np.random.default_rng(digit)
-    for family, glyph in hw.DIGITS[digit].items():
-        image = hw.to_mnist_input(hw.draw_glyph(glyph, rng))
+    for family, glyph in glyphs.DIGITS[digit].items():
+        image = hw.to_mnist_input(drawing.draw_glyph(glyph, rng))
         assert image is not None, family
         # MNIST's recipe: the ink fills a 20-pixel box and is centred in 28 x 28
         rows, cols = np.flatnonzero(image.max(1) > 25), np.flatnonzero(image.max(0) > 25)
@@ -56,8 +58,8 @@ def test_every_family_draws_a_digit_sized_picture(digit: int) -> None:
 
 def test_scanner_style_is_black_and_white_and_fills_its_box() -> None:
     rng = np.random.default_rng(0)
-    gray = hw.draw_glyph(hw.DIGITS[1]["stick"], rng)
-    scanned = hw.scan_like(gray, rng, boxes=(16,))
+    gray = drawing.draw_glyph(glyphs.DIGITS[1]["stick"], rng)
+    scanned = drawing.scan_like(gray, rng, boxes=(16,))
     assert set(np.unique(scanned)) <= {0.0, 1.0}
     ink = scanned < 0.5
     # a thin "1" stretched to fill a square box touches all four sides of it

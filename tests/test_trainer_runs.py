@@ -19,11 +19,12 @@ import torch
 
 from desktop.model_format import ModelMetadata
 from desktop.models import Classifier, load_metrics, read_info
-from trainer import export
+from trainer import checkpoint, export
 from trainer.cli import main
 from trainer.data import DATASETS, load_splits
 from trainer.distributed import Context
-from trainer.train import TrainConfig, evaluate, train
+from trainer.evaluation import evaluate
+from trainer.train import TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--limit", "1500", "--epochs", "3", "--quiet"]
@@ -184,27 +185,27 @@ def test_resume_continues_exactly_where_an_interrupted_run_stopped(
                          lr=2e-3, limit=1000)
     splits = load_splits(DATASETS["mnist"], data_dir, config.val_size, config.seed, config.limit)
     alone = Context()
-    uninterrupted = train(config, splits, alone, tmp_path / "a.pt", quiet=True)
+    uninterrupted = train(config, splits, alone, tmp_path / "a.pt")
 
-    import trainer.train as train_module
-    real_save = train_module._atomic_save
+    real_save = checkpoint.save
 
     def save_then_die(state: dict, path: Path) -> None:
         real_save(state, path)
         if state["epoch"] == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(train_module, "_atomic_save", save_then_die)
+    monkeypatch.setattr(checkpoint, "save", save_then_die)
     with pytest.raises(KeyboardInterrupt):
-        train(config, splits, alone, tmp_path / "b.pt", quiet=True)
-    monkeypatch.setattr(train_module, "_atomic_save", real_save)
-    resumed = train(config, splits, alone, tmp_path / "b.pt", resume=True, quiet=True)
+        train(config, splits, alone, tmp_path / "b.pt")
+    monkeypatch.setattr(checkpoint, "save", real_save)
+    resumed = train(config, splits, alone, tmp_path / "b.pt", resume=True)
 
     assert [r["epoch"] for r in resumed.history] == [1, 2, 3, 4]
     for a, b in zip(uninterrupted.history, resumed.history, strict=True):
         assert a["val_loss"] == pytest.approx(b["val_loss"], rel=1e-5)
-    a = evaluate(uninterrupted.model, splits.test, uninterrupted.mean, uninterrupted.std, alone)
-    b = evaluate(resumed.model, splits.test, resumed.mean, resumed.std, alone)
+    a = evaluate(uninterrupted.model, splits.test, uninterrupted.mean, uninterrupted.std, alone,
+                 config.classes)
+    b = evaluate(resumed.model, splits.test, resumed.mean, resumed.std, alone, config.classes)
     assert a.loss == pytest.approx(b.loss, rel=1e-5)
     assert torch.equal(a.confusion, b.confusion)
 
@@ -219,10 +220,10 @@ def test_best_weights_are_restored_after_early_stopping(tmp_path: Path, data_dir
     config = TrainConfig(dataset="fashion", architecture="dense", epochs=8, batch_size=64,
                          lr=0.05, patience=1, limit=1000)
     splits = load_splits(DATASETS["fashion"], data_dir, config.val_size, config.seed, 1000)
-    result = train(config, splits, Context(), tmp_path / "c.pt", quiet=True)
+    result = train(config, splits, Context(), tmp_path / "c.pt")
     best = min(result.history, key=lambda r: r["val_loss"])
     assert result.best_epoch == best["epoch"]
-    val = evaluate(result.model, splits.val, result.mean, result.std, Context())
+    val = evaluate(result.model, splits.val, result.mean, result.std, Context(), config.classes)
     assert val.loss == pytest.approx(best["val_loss"], rel=1e-5)
 
 

@@ -360,12 +360,12 @@ def test_kill_9_at_every_kind_of_moment_never_loses_or_mismatches_a_model(
 
 def test_checkpoints_are_written_in_full_or_not_at_all(tmp_path: Path) -> None:
     """A kill inside torch.save leaves only a temporary file; the checkpoint stays readable."""
-    from trainer import train as train_module
+    from trainer import checkpoint
 
     path = tmp_path / "checkpoint.pt"
-    train_module._atomic_save({"config": {}, "epoch": 1}, path)
-    script = ("import sys, torch; from pathlib import Path; from trainer import train; "
-              "train._atomic_save({'config': {}, 'epoch': 2, 'w': torch.zeros(3_000_000)}, "
+    checkpoint.save({"config": {}, "epoch": 1}, path)
+    script = ("import sys, torch; from pathlib import Path; from trainer import checkpoint; "
+              "checkpoint.save({'config': {}, 'epoch': 2, 'w': torch.zeros(3_000_000)}, "
               "Path(sys.argv[1]))")
     env = dict(os.environ, DIGIT_LENS_TEST_PHASES="1", DIGIT_LENS_TEST_PAUSE="checkpoint-rename=30")
     process = subprocess.Popen([sys.executable, "-c", script, str(path)], cwd=ROOT, env=env,
@@ -394,12 +394,13 @@ def test_exported_model_outputs_are_finite_for_a_real_run(place: dict[str, Path]
 
 def test_any_garbage_checkpoint_is_called_damaged_never_a_traceback(tmp_path: Path) -> None:
     """torch's readers raise many kinds of error on random bytes (CI once met an IndexError)."""
+    from trainer import checkpoint
     from trainer.distributed import Context
-    from trainer.train import TrainingInterrupted, _load_checkpoint
 
-    checkpoint = tmp_path / "checkpoint.pt"
+    path = tmp_path / "checkpoint.pt"
     generator = np.random.default_rng(0)
     for size in [0, 1, 7, 64, 500, 20_000] * 40:
-        checkpoint.write_bytes(generator.bytes(size))
-        with pytest.raises(TrainingInterrupted, match="is damaged or not a checkpoint|refused"):
-            _load_checkpoint(checkpoint, Context(device=torch.device("cpu")))
+        path.write_bytes(generator.bytes(size))
+        with pytest.raises(checkpoint.CheckpointError,
+                           match="is damaged or not a checkpoint|refused"):
+            checkpoint.load(path, Context(device=torch.device("cpu")), config={})

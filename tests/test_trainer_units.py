@@ -1,14 +1,17 @@
-"""Architectures, metrics and augmentation of the trainer, checked against hand computations."""
+"""Architectures, metrics, augmentation and file writing of the trainer, checked against hand
+computations."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 import torch
 
-from trainer import metrics
+from trainer import files, metrics
 from trainer.augment import augment
+from trainer.epoch import class_weights
 from trainer.models import build_model, cnn, dense_net, parameter_count
-from trainer.train import _class_weights
 
 
 def test_dense_shape_and_parameter_count() -> None:
@@ -68,9 +71,9 @@ def test_class_that_is_never_predicted_has_zero_precision_not_nan() -> None:
 
 def test_class_weights_favour_rare_classes() -> None:
     labels = torch.tensor([0] * 90 + [1] * 10 + list(range(2, 10)) * 10)
-    weights = _class_weights(labels, 10)
+    weights = class_weights(labels, 10)
     assert weights[1] == pytest.approx(9 * weights[0])
-    balanced = _class_weights(torch.arange(10).repeat(5), 10)
+    balanced = class_weights(torch.arange(10).repeat(5), 10)
     assert torch.allclose(balanced, torch.ones(10))
 
 
@@ -87,3 +90,26 @@ def test_augmentation_is_seeded_and_keeps_images_in_range(dataset: str) -> None:
     assert float(first.min()) >= 0.0 and float(first.max()) <= 1.0 + 1e-6
     # the ink is moved and reshaped, not lost
     assert (first.sum(dim=(1, 2, 3)) > 0.3 * images[0].sum()).all()
+
+
+def test_atomic_write_replaces_whole_or_leaves_the_previous_file(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "file.bin"
+    with files.atomic_write(target) as file:
+        file.write(b"first")
+    assert target.read_bytes() == b"first"
+    with pytest.raises(RuntimeError), files.atomic_write(target) as file:
+        file.write(b"half of the seco")
+        raise RuntimeError("killed mid-write")
+    assert target.read_bytes() == b"first"
+    assert [p.name for p in target.parent.iterdir()] == ["file.bin"]  # no temporary left
+
+
+@pytest.mark.parametrize("xdg, expected", [
+    ("/x/cache", "/x/cache/digit-lens"), ("relative/ignored", "{home}/.cache/digit-lens"),
+    ("", "{home}/.cache/digit-lens"),
+])
+def test_cache_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, xdg: str,
+                               expected: str) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert files.cache_dir() == Path(expected.format(home=tmp_path))

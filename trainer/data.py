@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from desktop.model_format import DATASETS, Dataset  # noqa: F401  (DATASETS re-exported)
+from trainer import files
 
 DATA_DIR_ENV = "DIGIT_LENS_DATA"
 
@@ -37,8 +38,7 @@ def default_data_dir() -> Path:
     """Where datasets live: $DIGIT_LENS_DATA, else the user's cache folder."""
     if os.environ.get(DATA_DIR_ENV):
         return Path(os.environ[DATA_DIR_ENV]).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return cache / "digit-lens" / "datasets"
+    return files.cache_dir() / "datasets"
 
 
 @dataclass

@@ -1,6 +1,6 @@
-"""Running under `torchrun`: one process per CPU slot or GPU, joined with PyTorch's own
-DistributedDataParallel. Plain `python -m trainer` gets a single-process context and no
-process group at all.
+"""Where training runs: the device, and under `torchrun` one process per CPU slot or GPU, joined
+with PyTorch's own DistributedDataParallel. Plain `python -m trainer` gets a single-process
+context and no process group at all.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,15 @@ class Context:
             dist.barrier()
 
 
+def select_device(name: str) -> torch.device:
+    """--device: "auto" (CUDA when present, else the CPU), "cpu" or "cuda"."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda was asked for, but no CUDA GPU is available")
+    return torch.device(name)
+
+
 def launched_by_torchrun() -> bool:
     return "TORCHELASTIC_RUN_ID" in os.environ or int(os.environ.get("WORLD_SIZE", "1")) > 1
 
@@ -80,6 +91,16 @@ def start(device: torch.device) -> Context:
         backend = "gloo"
     dist.init_process_group(backend=backend, device_id=device if backend == "nccl" else None)
     return Context(rank=rank, world_size=world_size, local_rank=local_rank, device=device)
+
+
+def wrap(model: nn.Module, context: Context) -> nn.Module:
+    """The model as the training steps call it: DistributedDataParallel (which averages the
+    gradients across processes) under torchrun, else the model itself."""
+    if not context.distributed:
+        return model
+    device = context.device
+    return DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda"
+                                   else None)
 
 
 def stop(context: Context) -> None:

@@ -5,7 +5,6 @@ file that holds the graph, its metadata and the training report.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -27,8 +26,7 @@ from desktop.model_format import (
     ModelMetadata,
 )
 from desktop.training_report import TrainingReport, report_entries
-from trainer import testhook
-from trainer.folders import TEMP_SUFFIX, temp_name
+from trainer import files, testhook
 
 PARITY_TOLERANCE = 1e-4
 
@@ -153,45 +151,24 @@ def write_artifacts(out_dir: Path, onnx_bytes: bytes, report: TrainingReport | d
     """Write out_dir/model.onnx with the training report inside, as one atomic unit.
 
     The complete file goes to a temporary file beside the target, is flushed to disk, then
-    renamed over the target: a crash or kill leaves either the previous model or the new one,
-    never half a file and never one model beside another model's report. Call this only while
-    holding the folder's lock (trainer.folders.FolderLock): two writers would race otherwise.
+    renamed over the target (trainer.files.atomic_write): a crash or kill leaves either the
+    previous model or the new one, never half a file and never one model beside another
+    model's report. Call this only while holding the folder's lock (trainer.folders.FolderLock):
+    two writers would race otherwise.
     """
     check_finite_weights(onnx_bytes)
     payload = embed_report(onnx_bytes, report)
     testhook.phase("write")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=out_dir, prefix=temp_name(MODEL_FILE), suffix=TEMP_SUFFIX)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            half = len(payload) // 2
-            file.write(payload[:half])
-            file.flush()
-            testhook.phase("write-half")
-            file.write(payload[half:])
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; models are meant to be shared
-        testhook.phase("rename")
-        os.replace(tmp, out_dir / MODEL_FILE)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    # 0o644: models are meant to be shared (a temporary file starts private).
+    with files.atomic_write(out_dir / MODEL_FILE, mode=0o644, rename_phase="rename") as file:
+        half = len(payload) // 2
+        file.write(payload[:half])
+        file.flush()
+        testhook.phase("write-half")
+        file.write(payload[half:])
     testhook.phase("renamed")
     # The report is inside the model now; a metrics.json from an older trainer would only
     # describe the previous model (the app ignores it once the model has its own report).
     legacy = out_dir / LEGACY_REPORT_FILE
     if legacy.is_file():
         legacy.unlink()
-    _fsync_folder(out_dir)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX; Windows has no directory handles to sync)."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from trainer import files
 from trainer import handwriting as hw
 from trainer.data import DATASETS, DatasetSpec, Split, Splits, load_official
+from trainer.drawing import scan_like
+
+log = logging.getLogger(__name__)
 
 GENERATOR_VERSION = 2  # bump when the generated data changes, to refresh caches
 PEN_TRAIN_ROWS = 4000  # the remaining 3,494 rows of the pen-tablet file are held out
@@ -59,7 +63,7 @@ def pendigits_path() -> Path | None:
 
 
 def add_extras(splits: Splits, spec: DatasetSpec, data_dir: Path, seed: int,
-               cache_dir: Path, fraction: float = 1.0, log=print) -> Splits:
+               cache_dir: Path, fraction: float = 1.0) -> Splits:
     """The splits with the extra pictures added to training and validation (test untouched).
     `fraction` scales every count (for quick runs with --limit)."""
     full = FULL[spec.key]
@@ -78,12 +82,10 @@ def add_extras(splits: Splits, spec: DatasetSpec, data_dir: Path, seed: int,
             extra = None
         if extra is not None:
             return _merged(splits, extra)
-    log(f"generating extra training pictures for {spec.key} (cached in {cache_dir}) ...")
-    extra = _generate(spec, data_dir, seed, scaled, pen_rows, splits, log)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(f".tmp-{os.getpid()}")
-    torch.save(extra, tmp)
-    os.replace(tmp, cache)
+    log.debug(f"generating extra training pictures for {spec.key} (cached in {cache_dir}) ...")
+    extra = _generate(spec, data_dir, seed, scaled, pen_rows, splits)
+    with files.atomic_write(cache) as file:
+        torch.save(extra, file)
     return _merged(splits, extra)
 
 
@@ -96,7 +98,7 @@ def _merged(splits: Splits, extra: dict) -> Splits:
 
 
 def _generate(spec: DatasetSpec, data_dir: Path, seed: int, counts: ExtraCounts, pen_rows: int,
-              splits: Splits, log) -> dict:
+              splits: Splits) -> dict:
     recipe, background = spec.recipe, len(spec.classes)
     rng = np.random.default_rng(seed + 7919)
     parts: dict[str, tuple[list, list]] = {"train": ([], []), "val": ([], [])}
@@ -115,11 +117,11 @@ def _generate(spec: DatasetSpec, data_dir: Path, seed: int, counts: ExtraCounts,
             images = hw.preprocess_all((g for _, _, g in drawings), recipe)
             labels = np.array([d for d, _, _ in drawings])
             add(part, images, labels if spec.key == "mnist" else background)
-            log(f"  {part}: {n_syn} generated digits")
+            log.debug(f"  {part}: {n_syn} generated digits")
         if n_neg:
             images = hw.preprocess_all((g for _, g in hw.negatives(n_neg, part_seed + 5)), recipe)
             add(part, images, background)
-            log(f"  {part}: {n_neg} generated letters, words, scribbles and shapes")
+            log.debug(f"  {part}: {n_neg} generated letters, words, scribbles and shapes")
         if n_other:
             other = DATASETS["fashion" if spec.key == "mnist" else "mnist"]
             pictures = load_official(other, data_dir, train=True).images
@@ -127,14 +129,14 @@ def _generate(spec: DatasetSpec, data_dir: Path, seed: int, counts: ExtraCounts,
             # The other dataset's images as a user would show them: dark on white paper.
             grays = (1.0 - pictures[int(i)].numpy() / 255.0 for i in chosen)
             add(part, hw.preprocess_all(grays, recipe), background)
-            log(f"  {part}: {n_other} {other.title.lower()} pictures as 'none of these'")
+            log.debug(f"  {part}: {n_other} {other.title.lower()} pictures as 'none of these'")
         if part == "train" and counts.scans:
             # MNIST digits as an old scanner stores them (box stretched, black and white).
             chosen = rng.choice(len(splits.train), counts.scans, replace=False)
-            grays = (hw.scan_like(1.0 - splits.train.images[int(i)].numpy() / 255.0, rng)
+            grays = (scan_like(1.0 - splits.train.images[int(i)].numpy() / 255.0, rng)
                      for i in chosen)
             add(part, hw.preprocess_all(grays, recipe), splits.train.labels[chosen].numpy())
-            log(f"  train: {counts.scans} scanner-style MNIST digits")
+            log.debug(f"  train: {counts.scans} scanner-style MNIST digits")
     path = pendigits_path()
     if counts.pen_renderings and path is not None:
         points, labels = hw.read_pendigits(path)
@@ -142,9 +144,9 @@ def _generate(spec: DatasetSpec, data_dir: Path, seed: int, counts: ExtraCounts,
         for _ in range(counts.pen_renderings):
             images = hw.preprocess_all((hw.draw_pendigit(p, rng) for p in points), recipe)
             add("train", images, labels)
-        log(f"  train: {pen_rows} pen-tablet digits x {counts.pen_renderings} renderings")
+        log.debug(f"  train: {pen_rows} pen-tablet digits x {counts.pen_renderings} renderings")
     elif counts.pen_renderings:
-        print("note: no pen-tablet handwriting found; training without it", file=sys.stderr)
+        log.warning("note: no pen-tablet handwriting found; training without it")
     return {f"{part}_{kind}": torch.cat(parts[part][k]) if parts[part][k]
             else torch.zeros((0, 28, 28) if kind == "images" else (0,),
                              dtype=torch.uint8 if kind == "images" else torch.int64)

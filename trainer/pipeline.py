@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
-import sys
+import logging
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -13,50 +11,51 @@ import torch
 from desktop.model_format import Dataset, ModelMetadata
 from desktop.training_report import TrainingReport
 from trainer import calibration, export, metrics, testhook
-from trainer.data import DATASETS, load_splits
+from trainer.data import DATASETS, default_data_dir, load_splits
 from trainer.distributed import Context
+from trainer.evaluation import evaluate, to_input
 from trainer.mixed_data import add_extras
 from trainer.models import describe, parameter_count
-from trainer.settings import DEFAULT_DROPOUT
-from trainer.train import DEFAULTS, TrainConfig, evaluate, to_input, train
+from trainer.options import RunOptions
+from trainer.settings import DEFAULT_DROPOUT, DEFAULTS
+from trainer.train import TrainConfig, train
+
+log = logging.getLogger(__name__)
 
 
-def make_config(dataset: str, architecture: str, args: argparse.Namespace) -> TrainConfig:
+def make_config(dataset: str, architecture: str, options: RunOptions) -> TrainConfig:
     settings = dict(DEFAULTS[(dataset, architecture)])
     for name in ("epochs", "batch_size", "lr", "dropout"):
-        if getattr(args, name) is not None:
-            settings[name] = getattr(args, name)
-    augment = settings.pop("augment", True) and args.augment
+        if getattr(options, name) is not None:
+            settings[name] = getattr(options, name)
+    augment = settings.pop("augment", True) and options.augment
     # Record the dropout really used (not None), so the stored config says it.
     settings.setdefault("dropout", DEFAULT_DROPOUT[architecture])
     return TrainConfig(
-        dataset=dataset, architecture=architecture, seed=args.seed, patience=args.patience,
-        val_size=args.val_size, limit=args.limit, class_weights=args.class_weights,
-        augment=augment, extra_data=args.extra_data, **settings)
+        dataset=dataset, architecture=architecture, seed=options.seed, patience=options.patience,
+        val_size=options.val_size, limit=options.limit, class_weights=options.class_weights,
+        augment=augment, extra_data=options.extra_data, **settings)
 
 
-def run(dataset: str, architecture: str, args: argparse.Namespace, context: Context,
-        data_dir: Path, checkpoints: Path) -> dict | None:
+def run(dataset: str, architecture: str, options: RunOptions, context: Context) -> dict | None:
     """Returns a one-line summary on the main process, None on the others."""
-    config = make_config(dataset, architecture, args)
+    config = make_config(dataset, architecture, options)
     spec = DATASETS[dataset]
-    quiet = args.quiet or not context.is_main
-    log = (lambda *_: None) if quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    data_dir = options.data_dir or default_data_dir()
     where = f"{context.device}" + (f" x {context.world_size} processes"
                                    if context.distributed else "")
-    if context.is_main:
-        print(f"== {config.model_id} on {where}: up to {config.epochs} epochs, batch "
-              f"{config.batch_size}, lr {config.lr}", file=sys.stderr, flush=True)
+    log.info(f"== {config.model_id} on {where}: up to {config.epochs} epochs, batch "
+             f"{config.batch_size}, lr {config.lr}")
     testhook.phase("data")
     splits = load_splits(spec, data_dir, config.val_size, config.seed, config.limit)
     if config.extra_data:
         fraction = 1.0 if config.limit is None else min(1.0, config.limit / 50_000)
-        splits = add_extras(splits, spec, data_dir, config.seed, checkpoints.parent / "extra-data",
-                            fraction, log=log)
-    log(f"data: {len(splits.train)} training, {len(splits.val)} validation, "
-        f"{len(splits.test)} test images from {data_dir}")
-    checkpoint = checkpoints / config.model_id / "checkpoint.pt"
-    result = train(config, splits, context, checkpoint, resume=args.resume, quiet=args.quiet)
+        splits = add_extras(splits, spec, data_dir, config.seed, options.extra_data_cache,
+                            fraction)
+    log.debug(f"data: {len(splits.train)} training, {len(splits.val)} validation, "
+              f"{len(splits.test)} test images from {data_dir}")
+    checkpoint = options.checkpoints / config.model_id / "checkpoint.pt"
+    result = train(config, splits, context, checkpoint, resume=options.resume)
 
     test = evaluate(result.model, splits.test, result.mean, result.std, context, config.classes)
     if not context.is_main:
@@ -67,15 +66,15 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
     model = result.model.cpu().to(memory_format=torch.contiguous_format)
     params = parameter_count(model)
     confidence = calibrate(model, splits, result.mean, result.std, config.classes)
-    log(f"calibration: temperature {confidence['calibration']['temperature']:.3f}, test ECE "
-        f"{confidence['calibration']['test_ece_before']:.4f} -> "
-        f"{confidence['calibration']['test_ece_after']:.4f}")
+    log.debug(f"calibration: temperature {confidence['calibration']['temperature']:.3f}, "
+              f"test ECE {confidence['calibration']['test_ece_before']:.4f} -> "
+              f"{confidence['calibration']['test_ece_after']:.4f}")
     if "rejection" in confidence:
         rejection = confidence["rejection"]
-        log(f"'none of these' above {rejection['threshold']:.3f}: rejects "
-            f"{rejection['val_real_rejected']:.2%} of real validation pictures, "
-            f"{rejection['val_others_rejected']:.2%} of the others, "
-            f"{rejection['test_rejected']:.2%} of the test set")
+        log.debug(f"'none of these' above {rejection['threshold']:.3f}: rejects "
+                  f"{rejection['val_real_rejected']:.2%} of real validation pictures, "
+                  f"{rejection['val_others_rejected']:.2%} of the others, "
+                  f"{rejection['test_rejected']:.2%} of the test set")
 
     metadata = model_metadata(config, spec, model, result.mean, result.std, accuracy, confidence)
     testhook.phase("export")
@@ -85,7 +84,7 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
     parity_images = to_input(splits.test.images[:256], result.mean, result.std)
     testhook.phase("parity")
     worst = export.check_parity(wrapped, onnx_bytes, parity_images)
-    log(f"ONNX Runtime matches PyTorch (max difference {worst:.1e})")
+    log.debug(f"ONNX Runtime matches PyTorch (max difference {worst:.1e})")
 
     report = TrainingReport.from_dict({
         "model_id": config.model_id,
@@ -111,12 +110,11 @@ def run(dataset: str, architecture: str, args: argparse.Namespace, context: Cont
         "torch_version": torch.__version__,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }, f"the training report of {config.model_id}")
-    out = args.out_dir / config.model_id
+    out = options.out_dir / config.model_id
     export.write_artifacts(out, onnx_bytes, report)
     context.barrier()
-    print(f"== {config.model_id}: test accuracy {accuracy:.2%}, loss {test_loss:.4f}, "
-          f"{params:,} parameters, {result.train_seconds:.0f}s training -> {out}",
-          file=sys.stderr, flush=True)
+    log.info(f"== {config.model_id}: test accuracy {accuracy:.2%}, loss {test_loss:.4f}, "
+             f"{params:,} parameters, {result.train_seconds:.0f}s training -> {out}")
     return {"model_id": config.model_id, "test_accuracy": accuracy, "params": params,
             "train_seconds": round(result.train_seconds, 1), "path": str(out)}
 
