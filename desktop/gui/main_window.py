@@ -226,7 +226,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
         info = self.controller.current_info
         if info is None:
             return
-        result = None
+        result, gray = None, None
         try:
             gray = self.current_gray()
             result = self.controller.classify(gray) if gray is not None else None
@@ -244,6 +244,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
                 self.last_latency = result.seconds
                 self.latency_label.setText(presenter.latency(result.seconds))
         self.prediction_panel.show(view)
+        self.inside_view.show_input(self.controller.classifier(), gray)
         self.resultsUpdated.emit()
 
     # --- window events ------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from desktop import APP_NAME, presenter
 from desktop.gui import icons, settings
 from desktop.gui.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
 from desktop.gui.gallery import SampleGallery
+from desktop.gui.inside_view import InsideView
 from desktop.gui.model_picker import ModelPicker
 from desktop.gui.prediction_panel import PredictionPanel
 from desktop.gui.status_bar import StatusBar
@@ -65,6 +66,11 @@ class WindowActionsMixin:
         self.results_tabs = QTabWidget(objectName="resultsTabs")
         self.results_tabs.addTab(self.prediction_panel, "Prediction")
         self.results_tabs.addTab(self.training_panel, "Training")
+        self.inside_view = InsideView()
+        inside = self.results_tabs.addTab(self.inside_view, "Look inside")
+        self.results_tabs.setTabToolTip(inside, "What the model looks at and what each of its "
+                                        "layers sees, for the picture on the canvas.")
+        self.results_tabs.setTabVisible(inside, self.inside_view.count() > 0)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
         self.splitter.addWidget(input_panel)
