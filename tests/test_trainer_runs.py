@@ -24,6 +24,7 @@ from trainer.data import DATASETS, load_splits
 from trainer.distributed import Context
 from trainer.train import TrainConfig, evaluate, train
 
+pytestmark = pytest.mark.slow  # real training runs
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--limit", "1500", "--epochs", "3", "--quiet"]
 

@@ -56,27 +56,27 @@ from desktop.image_io.limits import (
     display_name,
 )
 
-# Names that need Qt, and the module that holds each: imported when first asked for.
-_QT_NAMES = {
-    "from_qimage": "reading",
-    "read_file": "reading",
-    "read_bytes": "reading",
-    "serve": "child",
-}
+# Names that need Qt: imported when first asked for (see __getattr__).
+_QT_READING = ("from_qimage", "read_file", "read_bytes")
 
 __all__ = [
     "ALLOCATION_LIMIT_MB", "CANCEL_GRACE_S", "DECODE_CPU_LIMIT_S", "DECODE_TIMEOUT_S",
     "MAX_PIXELS", "MAX_SIDE", "MEMORY_LIMIT_MB", "SVG_MAX_BYTES", "SVG_MAX_SHAPES", "WORKER_FLAG",
     "DecodeCancelled", "Decoder", "ImageError", "check_file", "decode_image", "display_name",
-    "load_image", "shared_decoder", "worker_command", *_QT_NAMES,
+    "load_image", "shared_decoder", "worker_command", *_QT_READING, "serve",
 ]
 
 
 def __getattr__(name: str) -> Any:
     """`image_io.from_qimage` and `from desktop.image_io import serve` keep working, and only
-    they load Qt (PEP 562: called for names not found above)."""
-    if name in _QT_NAMES:
-        import importlib
+    they load Qt (PEP 562: called for names not found above). Plain import statements, so that
+    PyInstaller and lint-imports see these modules."""
+    if name in _QT_READING:
+        from desktop.image_io import reading
 
-        return getattr(importlib.import_module(f"desktop.image_io.{_QT_NAMES[name]}"), name)
+        return getattr(reading, name)
+    if name == "serve":
+        from desktop.image_io import child
+
+        return child.serve
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
