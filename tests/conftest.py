@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,12 @@ os.environ.setdefault("DIGIT_LENS_DATA", str(ROOT.parent / "shared" / "datasets"
 # The app lists the user's own retrained models too: tests see an empty folder of their own,
 # never the real ~/.local/share/digit-lens/models (tests that need user models make one).
 os.environ["DIGIT_LENS_USER_MODELS"] = tempfile.mkdtemp(prefix="digit-lens-test-user-models-")
+
+# A suite started in the background (`./tests/run &` in a script, nohup) inherits SIGINT ignored,
+# and so would every trainer it starts: the tests that press Ctrl+C on a trainer would wait in
+# vain. With a handler here, the children start with the default disposition again.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 MODELS_DIR = ROOT / "resources" / "models"
 SAMPLES_DIR = ROOT / "resources" / "samples"

@@ -69,6 +69,7 @@ def run_frozen(executable: Path, *args: str, **env: str) -> subprocess.Completed
                           timeout=120, env=clean_environment(**env))
 
 
+@pytest.mark.slow  # builds the installer (about a minute) unless a fresh build exists
 def test_the_bundle_holds_the_app_and_nothing_of_the_trainer(bundle: Path) -> None:
     internal = bundle / "_internal"
     modules = (ROOT / "build" / "pyinstaller" / "digit_lens" / "PYZ-00.toc").read_text()
@@ -94,6 +95,7 @@ def test_the_bundle_holds_the_app_and_nothing_of_the_trainer(bundle: Path) -> No
     assert dangling == []
 
 
+@pytest.mark.slow
 def test_the_frozen_app_carries_its_version_metadata(bundle: Path) -> None:
     """The About box reads importlib.metadata; without the bundled metadata it would fall
     back to a hard-coded version."""
@@ -107,6 +109,7 @@ def test_the_frozen_app_carries_its_version_metadata(bundle: Path) -> None:
     assert result.stdout.strip() == f"Digit Lens {project_version()}"
 
 
+@pytest.mark.slow
 def test_the_frozen_self_test_passes_and_fails_when_a_model_breaks(bundle: Path,
                                                                    tmp_path: Path) -> None:
     # no display and no Qt platform at all: the self-test must not need one
@@ -122,6 +125,7 @@ def test_the_frozen_self_test_passes_and_fails_when_a_model_breaks(bundle: Path,
     assert "FAIL fashion-cnn" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_frozen_app_rejects_a_nonsense_argument_clearly(bundle: Path) -> None:
     result = run_frozen(bundle / "digit-lens", "--no-such-option")
     assert result.returncode == 2
@@ -129,6 +133,7 @@ def test_the_frozen_app_rejects_a_nonsense_argument_clearly(bundle: Path) -> Non
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_the_frozen_window_opens_on_a_real_x_server(bundle: Path, tmp_path: Path) -> None:
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
@@ -159,6 +164,7 @@ def test_the_frozen_window_opens_on_a_real_x_server(bundle: Path, tmp_path: Path
     shutil.copyfile(screenshot, ROOT / "build" / "frozen-window.png")  # to look at
 
 
+@pytest.mark.slow
 def test_the_installers_carry_the_menu_entry_icons_and_command(bundle: Path) -> None:
     version = project_version()
     tarball = DIST / f"digit-lens-{version}-linux-x86_64.tar.gz"

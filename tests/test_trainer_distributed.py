@@ -9,9 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
+import pytest
 
 from desktop.models import load_metrics
 
+pytestmark = pytest.mark.slow  # two trainer processes, a minute or more
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = ["--dataset", "mnist", "--model", "cnn", "--limit", "4000", "--epochs", "3",
             "--quiet"]

@@ -26,6 +26,7 @@ from trainer.distributed import Context
 from trainer.evaluation import evaluate
 from trainer.train import TrainConfig, train
 
+pytestmark = pytest.mark.slow  # real training runs
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--limit", "1500", "--epochs", "3", "--quiet"]
 

@@ -133,6 +133,7 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.slow  # these start the trainer (a real training run for `place`)
 @pytest.mark.parametrize("args", HOSTILE, ids=[" ".join(a)[:60] or "empty" for a in HOSTILE])
 def test_hostile_command_lines_fail_cleanly_and_write_nothing(
         place: dict[str, Path], args: list[str]) -> None:
@@ -165,6 +166,7 @@ def test_hostile_command_lines_fail_cleanly_and_write_nothing(
             in errors[0]
 
 
+@pytest.mark.slow
 def test_hostile_messages_say_what_is_wrong(place: dict[str, Path]) -> None:
     def error(*args: str) -> str:
         return trainer([*args, "--out-dir", str(place["out"])], place["home"]).stderr
@@ -179,6 +181,7 @@ def test_hostile_messages_say_what_is_wrong(place: dict[str, Path]) -> None:
     assert "diverged" in error(*QUICK, "--lr", "1e30")
 
 
+@pytest.mark.slow  # `place` trains a model first
 @pytest.mark.parametrize("args", [
     [], ["--bogus", "x.png"], ["--model", "nope", "{image}"], ["{base}/missing.png"],
     ["{base}"], ["{base}/a-file"], ["--models-dir", "{base}/nowhere", "{image}"],
@@ -220,6 +223,7 @@ def test_the_settings_table_matches_the_trainer() -> None:
         assert rates == {DEFAULT_DROPOUT[architecture]}
 
 
+@pytest.mark.slow
 def test_the_default_out_dir_is_the_users_folder_not_the_shipped_models(
         tmp_path: Path, data_dir: Path) -> None:
     shipped = snapshot(ROOT / "resources" / "models")
@@ -251,6 +255,7 @@ def test_user_models_dir_follows_the_platform(monkeypatch: pytest.MonkeyPatch, t
     assert paths.user_models_dir() == Path(expected.format(home=tmp_path))
 
 
+@pytest.mark.slow
 def test_a_second_trainer_on_the_same_model_is_refused(tmp_path: Path, data_dir: Path) -> None:
     """A real first trainer, paused while loading data, holds the model's lock."""
     out = tmp_path / "models"
@@ -280,6 +285,7 @@ def test_a_second_trainer_on_the_same_model_is_refused(tmp_path: Path, data_dir:
     assert sorted(p.name for p in out.iterdir()) == ["mnist-dense"]  # no lock file left
 
 
+@pytest.mark.slow
 def test_stale_temporary_files_are_swept_by_the_next_run(tmp_path: Path, data_dir: Path) -> None:
     out, checkpoints = tmp_path / "models", tmp_path / "checkpoints"
     (out / "mnist-dense").mkdir(parents=True)
@@ -343,6 +349,7 @@ def test_lock_is_exclusive_and_released(tmp_path: Path) -> None:
         assert again.taken_over_from is None
 
 
+@pytest.mark.slow  # kills real training runs
 def test_kill_9_at_every_kind_of_moment_never_loses_or_mismatches_a_model(
         tmp_path: Path, data_dir: Path) -> None:
     """A few kills of benchmarks/kill_trainer.py (which does 50 over every phase)."""
@@ -381,6 +388,7 @@ def test_checkpoints_are_written_in_full_or_not_at_all(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
 
 
+@pytest.mark.slow
 def test_exported_model_outputs_are_finite_for_a_real_run(place: dict[str, Path]) -> None:
     folder = place["out"] / "mnist-dense"
     session = ort.InferenceSession(str(folder / "model.onnx"),
