@@ -26,7 +26,7 @@ from desktop.model_format import (
     ModelMetadata,
 )
 from desktop.training_report import TrainingReport, report_entries
-from trainer import files, testhook
+from trainer import files, layer_outputs, testhook
 
 PARITY_TOLERANCE = 1e-4
 
@@ -83,7 +83,7 @@ def to_onnx_bytes(wrapped: WithSoftmax, metadata: ModelMetadata | dict[str, str]
         entry.key, entry.value = key, value
     proto.doc_string = metadata.get("description", "")
     onnx.checker.check_model(proto, full_check=True)
-    return proto.SerializeToString()
+    return layer_outputs.add_layer_outputs(proto.SerializeToString())  # the "Look inside" tab
 
 
 def check_parity(wrapped: WithSoftmax, onnx_bytes: bytes, inputs: torch.Tensor) -> float:
