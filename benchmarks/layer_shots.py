@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             draw(app, window, "2")
             for index in range(page.chooser.count()):
                 page.chooser.setCurrentIndex(index)
-                settle(app, 0.3, until=lambda: not page.busy())
+                settle(app, 0.3, until=lambda p=page: not p.busy())
                 slug = page.chooser.currentData().lower().replace(" ", "-")
                 save(window, args.outdir, f"{tag}-layers-{architecture}-{index}-{slug}")
         window.close()

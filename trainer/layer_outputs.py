@@ -159,10 +159,22 @@ def _dense_layers(model: onnx.ModelProto, look: _Graph) -> list[LayerOutput]:
 
 
 def _expose(model: onnx.ModelProto, look: _Graph, value: str, name: str) -> None:
-    """Make the graph's value `value` an output named `name` (an Identity node: the value
-    keeps its name, so nothing that reads it changes)."""
-    model.graph.node.append(helper.make_node("Identity", [value], [name],
-                                             name=f"{name}_identity"))
+    """Make the graph's value `value` an output named `name` by renaming it where it is made
+    and read: no node is added, so the normal run does exactly the work it did before (an
+    Identity node would copy every map at every run). A value that is a graph output already
+    keeps its name and gets an Identity copy."""
+    graph = model.graph
+    if any(output.name == value for output in graph.output):
+        graph.node.append(helper.make_node("Identity", [value], [name], name=f"{name}_copy"))
+    else:
+        for node in graph.node:
+            for names in (node.input, node.output):
+                for index, each in enumerate(names):
+                    if each == value:
+                        names[index] = name
+        for info in graph.value_info:
+            if info.name == value:
+                info.name = name
     shape = look.shapes.get(value)
-    model.graph.output.append(helper.make_tensor_value_info(
+    graph.output.append(helper.make_tensor_value_info(
         name, onnx.TensorProto.FLOAT, shape if shape else None))
