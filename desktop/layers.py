@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from desktop import preprocess
-from desktop.model_format import LayerOutput
+from desktop.model_format import LayerOutput, ModelError
 from desktop.models import Classifier, ModelInfo
 
 PAGE_TITLE = "Layers"
@@ -26,6 +26,7 @@ NO_LAYERS = ("This model was exported before layer views existed: retrain it, or
              "with trainer.layer_outputs, to see what its layers see.")
 NO_INPUT = "Draw or open a picture to see what this layer does with it."
 MOST_ACTIVE = 32  # units shown for a dense model's "most active" view
+MAX_TILES, MAX_SIDE = 4096, 256  # bounds on what a model's layer output may ask us to draw
 TOP_UNITS = "Units this picture activates most"
 ALL_UNITS = "All first-layer templates"
 
@@ -95,7 +96,7 @@ def _feature_maps(classifier: Classifier, layer: LayerOutput,
     if image is None:
         return LayerView(layer.title, explanation, note=NO_INPUT)
     (maps,) = classifier.layer_outputs(image, [layer.output])
-    maps = np.asarray(maps, np.float32)[0]
+    maps = _checked(maps, 4, layer)[0]
     tiles, silent = [], 0
     for number, feature in enumerate(maps, 1):
         strongest = float(feature.max())
@@ -110,7 +111,7 @@ def _feature_maps(classifier: Classifier, layer: LayerOutput,
 def _filters(classifier: Classifier, layer: LayerOutput) -> LayerView:
     (kernels,) = classifier.layer_outputs(np.zeros(classifier.info.input_size, np.float32),
                                           [layer.output])
-    kernels = np.asarray(kernels, np.float32)
+    kernels = _checked(kernels, 4, layer)
     scale = symmetric_scale(kernels)
     tiles = tuple(Tile(diverging(kernel[0], scale), str(number))
                   for number, kernel in enumerate(kernels, 1))
@@ -130,8 +131,10 @@ def _dense(classifier: Classifier, weights: LayerOutput, units: LayerOutput | No
     outputs = classifier.layer_outputs(
         image if image is not None else np.zeros(classifier.info.input_size, np.float32),
         names)
-    templates = np.asarray(outputs[0], np.float32)
-    activity = np.asarray(outputs[1], np.float32)[0] if len(outputs) > 1 else None
+    templates = _checked(outputs[0], 3, weights)
+    activity = _checked(outputs[1], 2, units)[0] if len(outputs) > 1 else None
+    if activity is not None and activity.shape != templates.shape[:1]:
+        raise ModelError(f"{units.title}: {activity.size} units but {len(templates)} templates.")
     explanation = ("A dense layer compares the whole picture with one template per unit: "
                    "ink on red pixels raises the unit's activation, ink on blue lowers it. "
                    "These are the templates of a linear model.")
@@ -154,6 +157,21 @@ def _dense(classifier: Classifier, weights: LayerOutput, units: LayerOutput | No
     elif not everything:
         note = "Draw or open a picture to sort the units by how much it activates them. " + note
     return LayerView(heading, explanation, tiles, note)
+
+
+def _checked(values: object, dimensions: int, layer: LayerOutput) -> np.ndarray:
+    """A layer output as float32, or ModelError if its shape is not one the page can draw."""
+    array = np.asarray(values, np.float32)
+    usable = array.ndim == dimensions and array.size > 0
+    if usable and dimensions == 2:  # [batch, units]
+        usable = array.shape[1] <= MAX_TILES
+    elif usable:  # tiles of h x w
+        usable = (int(np.prod(array.shape[:-2])) <= MAX_TILES
+                  and max(array.shape[-2:]) <= MAX_SIDE)
+    if not usable:
+        raise ModelError(f"{layer.title}: the model gives shape {list(array.shape)}, which "
+                         f"cannot be shown as {layer.kind.replace('_', ' ')}.")
+    return array
 
 
 def symmetric_scale(values: np.ndarray) -> float:

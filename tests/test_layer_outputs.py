@@ -287,3 +287,17 @@ def test_colour_scales() -> None:
     assert layers.grayscale(np.zeros((2, 2))).max() == 0  # a silent map stays black
     assert layers.symmetric_scale(np.zeros(4)) == 1.0
 
+
+
+def test_a_layer_output_of_the_wrong_shape_gets_a_clear_message(upgraded: Path,
+                                                                tmp_path: Path) -> None:
+    """A model whose metadata calls its units 'feature_maps' cannot crash the page."""
+    model = onnx.load(str(upgraded / "mnist-dense" / "model.onnx"))
+    entry = next(e for e in model.metadata_props if e.key == LAYERS_KEY)
+    entry.value = json.dumps([{"output": "layer_weights", "title": "Maps", "kind": "feature_maps"},
+                              {"output": "layer_units", "title": "Filters", "kind": "filters"}])
+    (tmp_path / "model.onnx").write_bytes(model.SerializeToString())
+    classifier = Classifier(read_info(tmp_path / "model.onnx"))
+    for key in ("layer_weights", "layer_units"):
+        with pytest.raises(ModelError, match="cannot be shown as"):
+            layers.compute(classifier, key, digit_one())
