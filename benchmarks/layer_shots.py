@@ -3,8 +3,9 @@
     python benchmarks/layer_shots.py OUTDIR --models-dir DIR
 
 DIR: models with layer outputs (e.g. a copy of resources/models upgraded with
-trainer.layer_outputs.add_layer_outputs). Use a real display or Xvfb, as for
-benchmarks/screenshots.py, whose helpers this reuses.
+trainer.layer_outputs.add_layer_outputs); one more shot shows a model without them (the
+shipped ones before the upgrade). Use a real display or Xvfb, as for benchmarks/screenshots.py,
+whose helpers this reuses.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--models-dir", type=Path, default=None)
+    parser.add_argument("--old-models-dir", type=Path, default=ROOT / "resources" / "models",
+                        help="models exported before layer views, for the last shot")
     args = parser.parse_args(argv)
     args.outdir.mkdir(parents=True, exist_ok=True)
     app = create_application()
@@ -46,6 +49,15 @@ def main(argv: list[str] | None = None) -> int:
                 slug = page.chooser.currentData().lower().replace(" ", "-")
                 save(window, args.outdir, f"{tag}-layers-{architecture}-{index}-{slug}")
         window.close()
+    window = new_window(app, args.old_models_dir)
+    window.resize(*SIZES[1])
+    window.results_tabs.setCurrentWidget(window.inside_view)
+    pick(window, "mnist", "cnn")
+    wait_ready(app, window)
+    draw(app, window, "7")
+    settle(app, 0.3, until=lambda: not window.layers_page.busy())
+    save(window, args.outdir, "1024x700-layers-older-model")
+    window.close()
     return 0
 
 
