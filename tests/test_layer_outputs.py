@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 import pytest
 import torch
 from onnx import numpy_helper
@@ -25,6 +26,7 @@ from desktop.model_format import (
     LayerOutput,
     ModelError,
     ModelMetadata,
+    read_layers,
 )
 from desktop.models import Classifier, read_info
 from trainer.cli import main
@@ -301,3 +303,80 @@ def test_a_layer_output_of_the_wrong_shape_gets_a_clear_message(upgraded: Path,
     for key in ("layer_weights", "layer_units"):
         with pytest.raises(ModelError, match="cannot be shown as"):
             layers.compute(classifier, key, digit_one())
+
+
+# --- graphs of other shapes -----------------------------------------------------------------
+
+def hand_made(nodes: list, weights: dict[str, np.ndarray]) -> bytes:
+    """A small ONNX model built by hand: image [batch, 1, 28, 28] -> probabilities."""
+    graph = onnx.helper.make_graph(
+        nodes, "hand-made",
+        [onnx.helper.make_tensor_value_info("image", onnx.TensorProto.FLOAT,
+                                            ["batch", 1, 28, 28])],
+        [onnx.helper.make_tensor_value_info("probabilities", onnx.TensorProto.FLOAT,
+                                            ["batch", 10])],
+        [numpy_helper.from_array(value, name) for name, value in weights.items()])
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 20)],
+                                   ir_version=10)
+    return model.SerializeToString()
+
+
+def run_all(onnx_bytes: bytes) -> tuple[dict[str, np.ndarray], list[LayerOutput]]:
+    session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+    names = [output.name for output in session.get_outputs()]
+    values = session.run(names, {"image": pictures(3)[2][None, None]})
+    meta = session.get_modelmeta().custom_metadata_map
+    return dict(zip(names, values, strict=True)), list(read_layers(meta[LAYERS_KEY]))
+
+
+def test_a_dense_layer_stored_the_other_way_round_is_transposed_inside_the_graph() -> None:
+    rng = np.random.default_rng(1)
+    w1 = rng.normal(size=(784, 16)).astype(np.float32)  # MatMul: [features, units]
+    w2 = rng.normal(size=(16, 10)).astype(np.float32)
+    nodes = [onnx.helper.make_node("Reshape", ["image", "shape"], ["flat"]),
+             onnx.helper.make_node("MatMul", ["flat", "w1"], ["hidden"]),
+             onnx.helper.make_node("Relu", ["hidden"], ["active"]),
+             onnx.helper.make_node("MatMul", ["active", "w2"], ["logits"]),
+             onnx.helper.make_node("Softmax", ["logits"], ["probabilities"])]
+    source = hand_made(nodes, {"shape": np.array([-1, 784], np.int64), "w1": w1, "w2": w2})
+    values, found = run_all(add_layer_outputs(source))
+    assert [layer.kind for layer in found] == ["weights", "units"]
+    assert np.array_equal(values["layer_weights"], w1.T.reshape(16, 28, 28))
+    flat = pictures(3)[2].reshape(1, 784)
+    assert np.abs(values["layer_units"] - np.maximum(flat @ w1, 0)).max() < 1e-4
+
+
+def test_a_deep_cnn_shows_its_first_convolutions_within_the_contracts_bound() -> None:
+    rng = np.random.default_rng(2)
+    weights = {"k0": rng.normal(size=(4, 1, 3, 3)).astype(np.float32),
+               "head": rng.normal(size=(4, 10)).astype(np.float32)}
+    nodes, value = [], "image"
+    for index in range(40):
+        if index:
+            weights[f"k{index}"] = rng.normal(size=(4, 4, 3, 3)).astype(np.float32) * 0.3
+        nodes += [onnx.helper.make_node("Conv", [value, f"k{index}"], [f"c{index}"],
+                                        pads=[1, 1, 1, 1]),
+                  onnx.helper.make_node("Relu", [f"c{index}"], [f"r{index}"])]
+        value = f"r{index}"
+    nodes += [onnx.helper.make_node("GlobalAveragePool", [value], ["pooled"]),
+              onnx.helper.make_node("Flatten", ["pooled"], ["flat"]),
+              onnx.helper.make_node("MatMul", ["flat", "head"], ["logits"]),
+              onnx.helper.make_node("Softmax", ["logits"], ["probabilities"])]
+    source = hand_made(nodes, weights)
+    values, found = run_all(add_layer_outputs(source))
+    assert len(found) == MAX_LAYERS and found[-1].kind == "filters"
+    assert found[0].title == "Block 1, conv 1 (4 maps, 28x28)"
+    assert np.array_equal(values["layer_filters"], weights["k0"])
+    before = ort.InferenceSession(source, providers=["CPUExecutionProvider"])
+    image = {"image": pictures(3)[2][None, None]}
+    assert np.array_equal(before.run(None, image)[0], values["probabilities"])
+
+
+def test_a_graph_with_no_layer_to_show_gets_an_empty_list() -> None:
+    nodes = [onnx.helper.make_node("ReduceMean", ["image", "axes"], ["mean"], keepdims=0),
+             onnx.helper.make_node("Tile", ["mean", "repeats"], ["logits"]),
+             onnx.helper.make_node("Softmax", ["logits"], ["probabilities"])]
+    source = hand_made(nodes, {"axes": np.array([2, 3], np.int64),
+                               "repeats": np.array([1, 10], np.int64)})
+    values, found = run_all(add_layer_outputs(source))
+    assert found == [] and list(values) == ["probabilities"]

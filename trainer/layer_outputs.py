@@ -22,7 +22,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from desktop.model_format import LAYERS_KEY, LayerOutput, layers_entry
+from desktop.model_format import LAYERS_KEY, MAX_LAYERS, LayerOutput, layers_entry
 
 PREFIX = "layer_"  # every added output's name starts so; the graph's own names never do here
 _PASS_THROUGH = ("BatchNormalization", "Relu")  # what may sit between a layer and its ReLU
@@ -69,8 +69,9 @@ def add_layer_outputs(onnx_bytes: bytes) -> bytes:
     """The model with layer outputs added and listed in its metadata entry LAYERS_KEY.
 
     A model that already has layer outputs is returned unchanged; a model with neither
-    convolutions nor a dense first layer on the image gets an empty list. Raises ValueError
-    when the graph cannot be read.
+    convolutions nor a dense first layer on the image gets an empty list; a CNN deeper than
+    the contract's MAX_LAYERS shows its first convolutions. Raises onnx's own errors when the
+    bytes are not a valid model.
     """
     model = onnx.load_model_from_string(onnx_bytes)
     if any(output.name.startswith(PREFIX) for output in model.graph.output):
@@ -97,9 +98,11 @@ def _cnn_layers(model: onnx.ModelProto, look: _Graph,
             blocks.setdefault(block, []).append(node)
         elif node.op_type in ("MaxPool", "AveragePool") and blocks.get(block):
             block += 1
-    layers = []
+    layers: list[LayerOutput] = []
     for number, members in blocks.items():
         for position, conv in enumerate(members, 1):
+            if len(layers) == MAX_LAYERS - 1:  # room for the filters
+                break
             value = look.activation(conv)
             shape = look.shapes.get(value, [])
             maps = int(look.constants[conv.input[1]].shape[0])
@@ -133,8 +136,10 @@ def _dense_layers(model: onnx.ModelProto, look: _Graph) -> list[LayerOutput]:
         weights = look.constants[node.input[1]]
         attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         transposed = node.op_type == "Gemm" and attributes.get("transB", 0) == 1
+        if weights.ndim != 2:
+            return []
         features, units = weights.shape if not transposed else weights.shape[::-1]
-        if weights.ndim != 2 or features != height * width:
+        if features != height * width:
             return []  # the first dense layer is not on the image: nothing to show as 28x28
         source = node.input[1]
         if not transposed:  # [features, units] -> [units, features]
