@@ -223,7 +223,6 @@ class Classifier:
                                           float(probs[index]), float(outlier), accepted))
         return predictions
 
-
     def layer_outputs(self, image28: np.ndarray, names: list[str]) -> list[np.ndarray]:
         """The named layer outputs (info.layers) for one preprocessed 28x28 image, normalised
         as for classification. Safe from a worker thread: ONNX Runtime sessions are."""
