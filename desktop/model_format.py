@@ -5,7 +5,9 @@ A model folder is `<dataset>-<architecture>/model.onnx`: the graph takes "image"
 28, 28] and gives "probabilities" [batch, classes] (and "outlier" [batch, 1] for models that
 can say "none of these"); its metadata (ModelMetadata, format FORMAT) says what the model is,
 and its metadata entry REPORT_KEY holds the training report (desktop.training_report). Older
-trainers wrote that report to LEGACY_REPORT_FILE beside the model instead.
+trainers wrote that report to LEGACY_REPORT_FILE beside the model instead. Models exported since
+the layer views may also give extra outputs (LayerOutput, metadata entry LAYERS_KEY): what their
+layers see, computed only when the app asks for them.
 
 Adding a dataset, an architecture or a metadata field is a change here, plus the code that
 uses it.
@@ -34,6 +36,8 @@ OUTLIER_OUTPUT = "outlier"  # optional: the probability that a picture is none o
 MAX_MODEL_BYTES = 64 << 20
 MAX_REPORT_BYTES = 8 << 20
 MAX_METADATA_BYTES = 1 << 20  # one metadata value
+LAYERS_KEY = "layers"  # metadata entry listing the extra layer outputs (JSON list)
+MAX_LAYERS = 32
 REQUIRED_KEYS = ("format", "model_id", "dataset", "dataset_title", "architecture", "classes",
                  "input_size", "normalization", "preprocessing")
 
@@ -82,6 +86,63 @@ class Recipe:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class LayerOutput:
+    """An extra graph output showing what one layer sees, for the app's "Look inside" tab.
+
+    kind: "feature_maps" [batch, maps, h, w] (a convolution's output after its ReLU);
+    "filters" [maps, 1, k, k] (the first convolution's kernels, no batch dimension);
+    "weights" [units, 28, 28] (a dense first layer's weights, one 28x28 template per unit);
+    "units" [batch, units] (that dense layer's activations after its ReLU).
+    Checked when made, so a LayerOutput is always one the app can show.
+    """
+
+    output: str  # the graph output's name
+    title: str  # what the app calls it: "Block 2, conv 1 (64 maps, 14x14)"
+    kind: str
+
+    KINDS = ("feature_maps", "filters", "weights", "units")
+    _NAME = re.compile(r"[A-Za-z0-9_.:/-]{1,128}")
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.output, str) and self._NAME.fullmatch(self.output)):
+            raise ValueError(f"layer output name {self.output!r} is not a plain name of at "
+                             f"most 128 letters, digits or _.:/-")
+        if self.output in (INPUT_NAME, PROBABILITIES_OUTPUT, OUTLIER_OUTPUT):
+            raise ValueError(f"layer output {self.output!r} is a name the contract reserves")
+        if not (isinstance(self.title, str) and 0 < len(self.title) <= 120
+                and self.title.isprintable()):
+            raise ValueError(f"layer title {self.title!r} is not one printable line of at "
+                             f"most 120 characters")
+        if self.kind not in self.KINDS:
+            raise ValueError(f"layer kind {self.kind!r} is not one of {', '.join(self.KINDS)}")
+
+    @classmethod
+    def from_dict(cls, entry: object) -> LayerOutput:
+        if not isinstance(entry, dict):
+            raise ValueError("a layer entry is not a JSON object")
+        return cls(entry.get("output"), entry.get("title"), entry.get("kind"))
+
+    def to_dict(self) -> dict:
+        return {"output": self.output, "title": self.title, "kind": self.kind}
+
+
+def layers_entry(layers: tuple[LayerOutput, ...] | list[LayerOutput]) -> str:
+    """The metadata value of LAYERS_KEY."""
+    return json.dumps([layer.to_dict() for layer in layers])
+
+
+def read_layers(value: str) -> tuple[LayerOutput, ...]:
+    """The layer outputs named by a LAYERS_KEY entry; ValueError if they are not usable."""
+    entries = _json(value)
+    if not isinstance(entries, list) or len(entries) > MAX_LAYERS:
+        raise ValueError(f"the layer list is not a list of at most {MAX_LAYERS} entries")
+    layers = tuple(LayerOutput.from_dict(entry) for entry in entries)
+    if len({layer.output for layer in layers}) != len(layers):
+        raise ValueError("the layer list names an output twice")
+    return layers
 
 
 @dataclass(frozen=True)
@@ -134,6 +195,8 @@ class ModelMetadata:
     # "Not one of my classes": the "outlier" output above this threshold rejects a picture.
     # None: the graph has no such output (older models) and every picture is accepted.
     reject_threshold: float | None = None
+    # Extra outputs showing what the layers see; () for models exported before layer views.
+    layers: tuple[LayerOutput, ...] = ()
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -156,6 +219,8 @@ class ModelMetadata:
             entries["rejection"] = json.dumps({"method": "background-class",
                                                "output": OUTLIER_OUTPUT,
                                                "threshold": self.reject_threshold})
+        if self.layers:
+            entries[LAYERS_KEY] = layers_entry(self.layers)
         return entries
 
     @classmethod
@@ -179,6 +244,7 @@ class ModelMetadata:
             accuracy = float(metadata.get("test_accuracy", "nan"))
             threshold = _reject_threshold(metadata)
             temperature = float(_json(metadata.get("calibration", "{}")).get("temperature", 1))
+            layers = read_layers(metadata[LAYERS_KEY]) if LAYERS_KEY in metadata else ()
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
             raise ModelError(f"{source} has unreadable metadata: {exc}.") from None
         if not (isinstance(classes, list) and len(classes) >= 2
@@ -195,7 +261,7 @@ class ModelMetadata:
             classes=tuple(classes), mean=mean, std=std, recipe=recipe, params=params,
             test_accuracy=accuracy, summary=metadata.get("architecture_summary", ""),
             description=metadata.get("description", ""), temperature=temperature,
-            reject_threshold=threshold)
+            reject_threshold=threshold, layers=layers)
 
 
 def _reject_threshold(metadata: dict[str, str]) -> float | None:

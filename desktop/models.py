@@ -153,7 +153,8 @@ def read_info(path: Path) -> ModelInfo:
     session = _open_session(path, _reading_options())
     metadata = ModelMetadata.from_strings(session.get_modelmeta().custom_metadata_map, path)
     _check_signature(session, path, [1, *metadata.input_size], len(metadata.classes),
-                     metadata.reject_threshold is not None)
+                     metadata.reject_threshold is not None,
+                     [layer.output for layer in metadata.layers])
     return ModelInfo(**vars(metadata), path=path)
 
 
@@ -180,7 +181,9 @@ class Classifier:
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         self._session = _open_session(info.path, options)
         self._input_name = self._session.get_inputs()[0].name
-        self._outputs = [output.name for output in self._session.get_outputs()]
+        # Only the answer: layer outputs (model_format.LayerOutput) are computed on request.
+        answer = 2 if info.reject_threshold is not None else 1
+        self._outputs = [output.name for output in self._session.get_outputs()][:answer]
 
     def classify(self, gray: np.ndarray) -> Prediction | None:
         """gray: H x W in 0..1 (1 = white), any polarity. None when there is nothing to see."""
@@ -220,6 +223,16 @@ class Classifier:
                                           float(probs[index]), float(outlier), accepted))
         return predictions
 
+    def layer_outputs(self, image28: np.ndarray, names: list[str]) -> list[np.ndarray]:
+        """The named layer outputs (info.layers) for one preprocessed 28x28 image, normalised
+        as for classification. Safe from a worker thread: ONNX Runtime sessions are."""
+        batch = preprocess.normalize(np.asarray(image28, np.float32)[None],
+                                     self.info.mean, self.info.std)
+        try:
+            return self._session.run(names, {self._input_name: batch})
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise ModelError(f"{self.info.model_id} failed to run: {_first_line(exc)}") from None
+
 
 def load_metrics(directory: Path) -> TrainingReport:
     """The training report of a model folder (desktop.training_report.read_report): inside
@@ -245,14 +258,18 @@ def _open_session(path: Path, options: ort.SessionOptions) -> ort.InferenceSessi
 
 
 def _check_signature(session: ort.InferenceSession, path: Path, image_shape: list[int],
-                     class_count: int, has_outlier: bool) -> None:
-    """One float image input [batch, 1, 28, 28], one float output [batch, classes], and for
-    models that can reject a picture a second output "outlier" [batch, 1]."""
+                     class_count: int, has_outlier: bool, layers: list[str]) -> None:
+    """One float image input [batch, 1, 28, 28], one float output [batch, classes], for
+    models that can reject a picture a second output "outlier" [batch, 1], then exactly the
+    layer outputs the metadata names."""
     inputs, outputs = session.get_inputs(), session.get_outputs()
     wanted_outputs = 2 if has_outlier else 1
-    if len(inputs) != 1 or len(outputs) != wanted_outputs:
+    if len(inputs) != 1 or len(outputs) != wanted_outputs + len(layers):
         raise ModelError(f"{path} has {len(inputs)} inputs and {len(outputs)} outputs; "
-                         f"expected one image in and {wanted_outputs} outputs.")
+                         f"expected one image in and {wanted_outputs + len(layers)} outputs.")
+    if sorted(output.name for output in outputs[wanted_outputs:]) != sorted(layers):
+        raise ModelError(f"{path}: its extra outputs are not the layer outputs its metadata "
+                         f"names.")
     if has_outlier and outputs[1].name != OUTLIER_OUTPUT:
         raise ModelError(f"{path}: the second output is {outputs[1].name!r}, expected "
                          f"{OUTLIER_OUTPUT!r}.")

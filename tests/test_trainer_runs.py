@@ -84,7 +84,8 @@ def test_smoke_run_exports_a_verified_model(tmp_path: Path, data_dir: Path,
     assert 0.1 < normalization["mean"] < 0.2 and 0.25 < normalization["std"] < 0.35
     # the batch dimension stays dynamic: 1 and 37 images both work
     for batch in (1, 37):
-        out, outlier = session.run(None, {"image": np.zeros((batch, 1, 28, 28), np.float32)})
+        out, outlier = session.run(["probabilities", "outlier"],
+                                   {"image": np.zeros((batch, 1, 28, 28), np.float32)})
         assert out.shape == (batch, 10) and outlier.shape == (batch, 1)
         assert np.allclose(out.sum(1), 1.0, atol=1e-5)
         assert ((outlier >= 0) & (outlier <= 1)).all()

@@ -26,7 +26,7 @@ from desktop.model_format import (
     ModelMetadata,
 )
 from desktop.training_report import TrainingReport, report_entries
-from trainer import files, testhook
+from trainer import files, layer_outputs, testhook
 
 PARITY_TOLERANCE = 1e-4
 
@@ -83,7 +83,7 @@ def to_onnx_bytes(wrapped: WithSoftmax, metadata: ModelMetadata | dict[str, str]
         entry.key, entry.value = key, value
     proto.doc_string = metadata.get("description", "")
     onnx.checker.check_model(proto, full_check=True)
-    return proto.SerializeToString()
+    return layer_outputs.add_layer_outputs(proto.SerializeToString())  # the "Look inside" tab
 
 
 def check_parity(wrapped: WithSoftmax, onnx_bytes: bytes, inputs: torch.Tensor) -> float:
@@ -94,8 +94,10 @@ def check_parity(wrapped: WithSoftmax, onnx_bytes: bytes, inputs: torch.Tensor) 
     expected = [t.numpy() for t in (expected if isinstance(expected, tuple) else (expected,))]
     session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
     input_name = session.get_inputs()[0].name
-    many = session.run(None, {input_name: inputs.numpy()})
-    singles = [session.run(None, {input_name: inputs[i:i + 1].numpy()}) for i in range(8)]
+    answer = [output.name for output in session.get_outputs()  # not the layer outputs
+              if not output.name.startswith(layer_outputs.PREFIX)]
+    many = session.run(answer, {input_name: inputs.numpy()})
+    singles = [session.run(answer, {input_name: inputs[i:i + 1].numpy()}) for i in range(8)]
     pairs = []
     for k, want in enumerate(expected):
         if k >= len(many):

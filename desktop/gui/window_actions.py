@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import APP_NAME, presenter
+from desktop import APP_NAME, layers, presenter
 from desktop.gui import icons, settings
 from desktop.gui.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
 from desktop.gui.gallery import SampleGallery
 from desktop.gui.inside_view import InsideView
+from desktop.gui.layers_view import LayersPage
 from desktop.gui.model_picker import ModelPicker
 from desktop.gui.prediction_panel import PredictionPanel
 from desktop.gui.status_bar import StatusBar
@@ -67,6 +68,8 @@ class WindowActionsMixin:
         self.results_tabs.addTab(self.prediction_panel, "Prediction")
         self.results_tabs.addTab(self.training_panel, "Training")
         self.inside_view = InsideView()
+        self.layers_page = LayersPage()
+        self.inside_view.add_page(self.layers_page, layers.PAGE_TITLE, layers.PAGE_TOOLTIP)
         inside = self.results_tabs.addTab(self.inside_view, "Look inside")
         self.results_tabs.setTabToolTip(inside, "What the model looks at and what each of its "
                                         "layers sees, for the picture on the canvas.")
