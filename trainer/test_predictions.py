@@ -21,7 +21,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
-from desktop import preprocess
+from desktop import preprocess, test_sets
 from desktop.model_format import MODEL_FILE, ModelMetadata
 from desktop.stored_predictions import REPORT_FIELD, StoredPredictions, fingerprint
 from desktop.test_sets import TestSet
@@ -81,8 +81,6 @@ def disagreements(report: TrainingReport, labels: np.ndarray) -> int:
 def upgrade_folder(folder: Path, test_set_dir: Path | None = None) -> tuple[int, int]:
     """Add test predictions to the report inside folder/model.onnx (rewritten atomically).
     Returns (bytes the entry added to the file, disagreements with the confusion matrix)."""
-    from desktop import test_sets
-
     path = Path(folder) / MODEL_FILE
     onnx_bytes = path.read_bytes()
     metadata = _metadata(onnx_bytes)
