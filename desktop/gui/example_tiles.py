@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from desktop import errors
 from desktop.gui.gallery import MISTAKE_COLOUR
-from desktop.gui.style import Role, faint_text
+from desktop.gui.style import Role, faint_text, mix
 
 THUMB = 56  # two screen pixels per image pixel
 INDEX_ROLE = Qt.ItemDataRole.UserRole  # the test-image number of a tile
@@ -82,7 +82,8 @@ class ExampleDelegate(QStyledItemDelegate):
         example = model.example(index.row())
         palette, rect = option.palette, option.rect
         if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(rect, palette.color(Role.Highlight).lighter(170))
+            selected = mix(palette.color(Role.Base), palette.color(Role.Highlight), 0.35)
+            painter.fillRect(rect, selected)  # light or dark, the text stays readable
         picture = QRect(rect.left() + (rect.width() - THUMB) // 2, rect.top() + 4, THUMB, THUMB)
         painter.drawPixmap(picture, _thumbnail(model.mistakes.test_set.images[example.index]))
         if not example.correct:
