@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication, QImage  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from desktop import paths  # noqa: E402
@@ -149,6 +150,7 @@ def sized_shots(app: QApplication, outdir: Path, models_dir: Path | None) -> Non
         window.results_tabs.setCurrentWidget(window.training_panel)
         settle(app, 0.2)
         save(window, outdir, f"{tag}-4-training")
+        mistakes_shots(app, window, outdir, tag)
         window.results_tabs.setCurrentWidget(window.prediction_panel)
         window.random_sample_action.trigger()
         settle(app, 0.4)
@@ -171,6 +173,40 @@ def sized_shots(app: QApplication, outdir: Path, models_dir: Path | None) -> Non
             save(window, outdir, f"{tag}-7-model-menu", whole_screen=True)
             window.model_menu.hide()
         window.close()
+
+
+def mistakes_shots(app: QApplication, window: MainWindow, outdir: Path, tag: str) -> None:
+    """The error browser (Training > Mistakes): a clicked confusion cell, the most confused
+    pairs and the top losses of the current model, and a clothing cell; or, for models without
+    stored test predictions, the message saying so."""
+    panel = window.training_panel
+    browser = panel.error_browser
+    settle(app, 0.2, until=lambda: not browser.loading)
+    panel.tabs.setCurrentWidget(panel.confusion.parentWidget())
+    settle(app, 0.2)
+    spot = panel.confusion.cell_rect(9, 4).center().toPoint()
+    QTest.mouseClick(panel.confusion, Qt.MouseButton.LeftButton, pos=spot)
+    settle(app, 0.2)
+    save(window, outdir, f"{tag}-4b-mistakes-cell")
+    if browser.mistakes is not None:
+        browser.show_view(1)
+        settle(app, 0.2)
+        save(window, outdir, f"{tag}-4c-mistakes-pairs")
+        browser.show_view(2)
+        settle(app, 0.2)
+        save(window, outdir, f"{tag}-4d-top-losses")
+    if pick(window, "fashion", "cnn"):
+        wait_ready(app, window)
+        settle(app, 0.2, until=lambda: not browser.loading)
+        panel.tabs.setCurrentWidget(panel.confusion.parentWidget())
+        settle(app, 0.2)
+        spot = panel.confusion.cell_rect(6, 0).center().toPoint()
+        QTest.mouseClick(panel.confusion, Qt.MouseButton.LeftButton, pos=spot)
+        settle(app, 0.2)
+        save(window, outdir, f"{tag}-4e-mistakes-clothing-cell")
+        pick(window, "mnist")
+        wait_ready(app, window)
+    panel.tabs.setCurrentIndex(0)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,8 @@ from desktop.model_format import (
     REPORT_KEY,
     ModelError,
 )
+from desktop.stored_predictions import REPORT_FIELD as PREDICTIONS_FIELD
+from desktop.stored_predictions import StoredPredictions
 
 REQUIRED_FIELDS = ("classes", "test_accuracy", "confusion_matrix", "per_class", "history")
 
@@ -56,6 +58,11 @@ class TrainingReport:
     device: str = ""
     processes: int | None = None
     trained_at: str = ""  # ISO 8601
+    # The model's answer on every test image (desktop.stored_predictions), for the error
+    # browser; None for models exported before it was stored, or when it is damaged
+    # (test_predictions_problem then says why; the rest of the report stays usable).
+    test_predictions: StoredPredictions | None = None
+    test_predictions_problem: str = ""
     raw: Mapping = field(default_factory=dict, repr=False)
 
     def __getitem__(self, key: str) -> object:
@@ -83,6 +90,7 @@ class TrainingReport:
         if not _is_number(report["test_accuracy"]):
             raise ModelError(f"{source} is damaged: its \"test_accuracy\" is not a number.")
         config = report.get("config")
+        predictions, problem = _predictions(report.get(PREDICTIONS_FIELD), source)
         return cls(
             classes=tuple(str(name) for name in classes),
             test_accuracy=float(report["test_accuracy"]),
@@ -102,6 +110,8 @@ class TrainingReport:
             device=_text(report.get("device")),
             processes=_count(report.get("processes")),
             trained_at=_text(report.get("trained_at")),
+            test_predictions=predictions,
+            test_predictions_problem=problem,
             raw=report,
         )
 
@@ -164,6 +174,16 @@ def _check_same_model(report: object, metadata: Mapping[str, str], path: Path) -
     if abs(stored - own) > 1e-5:
         raise ModelError(f"{path} belongs to another training run (test accuracy "
                          f"{stored:.4f}, the model says {own:.4f}).")
+
+
+def _predictions(entry: object, source: object) -> tuple[StoredPredictions | None, str]:
+    """The stored test predictions, or None and the reason they cannot be used."""
+    if entry is None:
+        return None, ""
+    try:
+        return StoredPredictions.from_dict(entry, source), ""
+    except ModelError as exc:
+        return None, str(exc)
 
 
 def _is_number(value: object) -> bool:

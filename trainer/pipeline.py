@@ -10,7 +10,7 @@ import torch
 
 from desktop.model_format import Dataset, ModelMetadata
 from desktop.training_report import TrainingReport
-from trainer import calibration, export, metrics, testhook
+from trainer import calibration, export, metrics, test_predictions, testhook
 from trainer.data import DATASETS, default_data_dir, load_splits
 from trainer.distributed import Context
 from trainer.evaluation import evaluate, to_input
@@ -102,6 +102,9 @@ def run(dataset: str, architecture: str, options: RunOptions, context: Context) 
         "params": params,
         "train_seconds": result.train_seconds,
         "onnx_bytes": len(onnx_bytes),
+        # What the exported graph answers on each test image, for the app's error browser.
+        "test_predictions": test_predictions.predictions_entry(
+            onnx_bytes, dataset, splits.test.images.numpy(), splits.test.labels.numpy()),
         **confidence,
         "normalization": {"mean": result.mean, "std": result.std},
         "config": config.__dict__,

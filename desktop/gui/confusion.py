@@ -2,14 +2,15 @@
 
 Cells show counts or, in the row-normalised view, the percentage of each true class. Colour
 intensity follows the row share on a square-root scale so that rare mistakes stay visible.
+Clicking a cell emits cellClicked(true, predicted): the window shows that cell's test images.
 """
 
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop.gui.hover import HoverTooltips
@@ -19,6 +20,8 @@ from desktop.gui.style import Role, faint_text, mix
 class ConfusionMatrixView(HoverTooltips):
     """Heat map of a square confusion matrix with class names on both axes."""
 
+    cellClicked = Signal(int, int)  # row (true class), column (predicted class)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("confusionMatrix")
@@ -27,6 +30,8 @@ class ConfusionMatrixView(HoverTooltips):
         self._matrix: list[list[int]] = []
         self._normalized = False
         self._grid: tuple[QRectF, float] | None = None  # cells area, cell size
+        self._selected: tuple[int, int] | None = None  # the cell whose images are shown
+        self.setMouseTracking(True)  # a pointing hand over the cells
 
     @property
     def normalized(self) -> bool:
@@ -39,7 +44,40 @@ class ConfusionMatrixView(HoverTooltips):
     def set_matrix(self, classes: tuple[str, ...], matrix: list[list[int]]) -> None:
         self._classes = tuple(classes)
         self._matrix = [[int(value) for value in row] for row in matrix]
+        self._selected = None
         self.update()
+
+    def select_cell(self, cell: tuple[int, int] | None) -> None:
+        """Frame the cell whose test images are on show (None: no frame)."""
+        self._selected = cell
+        self.update()
+
+    def cell_rect(self, row: int, column: int) -> QRectF:
+        """Where a cell is drawn (empty before the first paint)."""
+        if self._grid is None:
+            return QRectF()
+        grid, cell = self._grid
+        return QRectF(grid.left() + column * cell, grid.top() + row * cell, cell, cell)
+
+    def cell_at(self, position: QPointF) -> tuple[int, int] | None:
+        """(row, column) of the cell under `position`, or None."""
+        if self._grid is None or not self._classes or not self._grid[0].contains(position):
+            return None
+        grid, cell = self._grid
+        last = len(self._classes) - 1
+        return (min(last, int((position.y() - grid.top()) // cell)),
+                min(last, int((position.x() - grid.left()) // cell)))
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        over = self.cell_at(event.position()) is not None
+        self.setCursor(Qt.CursorShape.PointingHandCursor if over else Qt.CursorShape.ArrowCursor)
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        cell = self.cell_at(event.position())
+        if event.button() == Qt.MouseButton.LeftButton and cell is not None:
+            self.cellClicked.emit(*cell)
+        super().mouseReleaseEvent(event)
 
     def cell_text(self, row: int, column: int) -> str:
         """What a cell shows: a count, or a row percentage in the normalised view."""
@@ -117,6 +155,9 @@ class ConfusionMatrixView(HoverTooltips):
         painter.setPen(QPen(palette.color(Role.Mid), 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(grid)
+        if self._selected is not None and max(self._selected) < count:
+            painter.setPen(QPen(text, 2.5))
+            painter.drawRect(self.cell_rect(*self._selected).adjusted(1.5, 1.5, -1.5, -1.5))
 
         # Row names (true class) and column names (predicted), then the axis titles.
         painter.setFont(font)
@@ -146,18 +187,15 @@ class ConfusionMatrixView(HoverTooltips):
         painter.end()
 
     def _tooltip_at(self, position: QPointF) -> str:
-        if self._grid is None:
+        found = self.cell_at(position)
+        if found is None:
             return ""
-        grid, cell = self._grid
-        if not grid.contains(position):
-            return ""
-        row = min(len(self._classes) - 1, int((position.y() - grid.top()) // cell))
-        column = min(len(self._classes) - 1, int((position.x() - grid.left()) // cell))
+        row, column = found
         count = self._matrix[row][column]
         total = max(1, sum(self._matrix[row]))
         true_name, predicted_name = self._classes[row], self._classes[column]
         if row == column:
             return (f"{count} of {total} test images of {true_name} were recognised "
-                    f"correctly ({100 * count / total:.1f} %).")
+                    f"correctly ({100 * count / total:.1f} %). Click to see them.")
         return (f"{count} of {total} test images of {true_name} were taken for "
-                f"{predicted_name} ({100 * count / total:.1f} %).")
+                f"{predicted_name} ({100 * count / total:.1f} %). Click to see them.")

@@ -85,6 +85,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
         self.canvas.brushSizeChanged.connect(self._on_brush_size_changed)
         self.brush_slider.valueChanged.connect(self.canvas.set_brush_size)
         self.gallery.sampleChosen.connect(self.open_path)
+        self.training_panel.error_browser.exampleChosen.connect(self.open_picture)
         self.loader.started.connect(
             lambda name: self.statusBar().showMessage(presenter.opening(name)))
         self.loader.loaded.connect(self._on_picture_loaded)

@@ -1,7 +1,8 @@
 """The "Training" tab: how the current model was trained, from its report inside model.onnx.
 
-A summary (test accuracy, parameters, architecture, epochs, training time) above three pages:
-loss/accuracy curves, the confusion matrix, and per-class precision / recall / F1 / support.
+A summary (test accuracy, parameters, architecture, epochs, training time) above its pages:
+loss/accuracy curves, the confusion matrix, per-class precision / recall / F1 / support, and
+the test images behind the matrix (Mistakes: clicking a matrix cell opens its images there).
 
 The report is read on a pool thread: it comes from the model folder, which may sit on a slow
 or hung disk, and the window must stay responsive meanwhile.
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop import models
 from desktop.gui.confusion import ConfusionMatrixView
 from desktop.gui.curves import TrainingCurves
+from desktop.gui.error_browser import ErrorBrowser
 from desktop.gui.per_class_table import PerClassTable
 from desktop.gui.workers import TaskRunner
 from desktop.training_report import TrainingReport
@@ -159,6 +161,10 @@ class TrainingPanel(QWidget):
         self.tabs.addTab(curves_page, "Curves")
         self.tabs.addTab(confusion_page, "Confusion matrix")
         self.tabs.addTab(self.table, "Per class")
+        self.error_browser = ErrorBrowser()
+        self.tabs.addTab(self.error_browser, "Mistakes")
+        self.confusion.cellClicked.connect(self._show_cell)
+        self.error_browser.cellShown.connect(lambda *cell: self.confusion.select_cell(cell))
 
         content = QWidget()
         content_layout = QVBoxLayout(content)
@@ -258,6 +264,12 @@ class TrainingPanel(QWidget):
         self.curves_hint.setText(curves_explanation(report.config))
         self.confusion.set_matrix(report.classes, [list(row) for row in report.confusion_matrix])
         self.table.set_rows(per_class_rows(report))
+        self.error_browser.show_report(info.model_id, info.dataset, report)
+
+    def _show_cell(self, true: int, predicted: int) -> None:
+        """A click on a confusion-matrix cell: its test images, on the Mistakes page."""
+        self.error_browser.show_cell(true, predicted)
+        self.tabs.setCurrentWidget(self.error_browser)
 
     def _on_normalize_toggled(self, checked: bool) -> None:
         self.confusion.set_normalized(checked)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from desktop import APP_NAME, presenter
 from desktop.gui import settings
+from desktop.gui.document import gray_to_qimage
 from desktop.gui.loading import Picture, image_file_filter, source_from_mime
 
 
@@ -38,6 +39,11 @@ class WindowFilesMixin:
     def open_path(self, path: Path) -> None:
         """Decode a picture file on a pool thread, then show and classify it."""
         self.loader.open_path(Path(path))
+
+    def open_picture(self, gray, name: str) -> None:
+        """Show and classify a picture already in memory (0..1, 1 = white), e.g. a test image
+        from the error browser, as if it had been opened from a file."""
+        self._on_picture_loaded(Picture(gray, gray_to_qimage(gray), name))
 
     def open_random_sample(self) -> None:
         files = self.gallery.paths()

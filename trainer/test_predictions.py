@@ -1,0 +1,115 @@
+"""Store a model's answers on the test set in its training report, for the app's error browser.
+
+The answers come from the EXPORTED graph run by ONNX Runtime on the test images exactly as the
+app feeds them (desktop.preprocess.normalize of image / 255), so what the browser shows is what
+the app would compute. The pipeline calls predictions_entry at export; add_test_predictions
+upgrades the report of a model exported before, and
+
+    python -m trainer.test_predictions MODEL_FOLDER...
+
+does that in place for whole model folders (e.g. a copy of resources/models).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+from desktop import preprocess, test_sets
+from desktop.model_format import MODEL_FILE, ModelMetadata
+from desktop.stored_predictions import REPORT_FIELD, StoredPredictions, fingerprint
+from desktop.test_sets import TestSet
+from desktop.training_report import TrainingReport, read_report
+from trainer import export, files
+
+BATCH = 1000
+
+
+def predict_test_set(onnx_bytes: bytes, images: np.ndarray) -> np.ndarray:
+    """The graph's class probabilities (N, classes) float32 for uint8 images (N, 28, 28)
+    stored light on dark, normalised with the mean and std of the model's own metadata."""
+    metadata = ModelMetadata.from_strings(_metadata(onnx_bytes), "the exported model")
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    parts = []
+    for start in range(0, len(images), BATCH):
+        batch = np.asarray(images[start:start + BATCH], dtype=np.float32) / np.float32(255)
+        inputs = preprocess.normalize(batch, metadata.mean, metadata.std)
+        parts.append(session.run(None, {name: inputs})[0])
+    return np.concatenate(parts).astype(np.float32)
+
+
+def predictions_entry(onnx_bytes: bytes, dataset: str, images: np.ndarray,
+                      labels: np.ndarray) -> dict:
+    """The report entry for test images 0..N-1 (all of them, or the first N of a --limit run):
+    probabilities, predicted classes and the fingerprint of those images and labels."""
+    images = np.asarray(images, dtype=np.uint8)
+    labels = np.asarray(labels, dtype=np.uint8)
+    probabilities = predict_test_set(onnx_bytes, images)
+    stored = StoredPredictions.encode(dataset, probabilities, probabilities.argmax(1),
+                                      fingerprint(images, labels))
+    return stored.to_dict()
+
+
+def add_test_predictions(report: TrainingReport | Mapping, onnx_bytes: bytes,
+                         test_set: TestSet) -> TrainingReport:
+    """The report with the predictions of the model `onnx_bytes` on the whole `test_set`."""
+    raw = dict(report.raw if isinstance(report, TrainingReport) else report)
+    raw[REPORT_FIELD] = predictions_entry(onnx_bytes, test_set.dataset, test_set.images,
+                                          test_set.labels)
+    return TrainingReport.from_dict(raw, "the upgraded training report")
+
+
+def disagreements(report: TrainingReport, labels: np.ndarray) -> int:
+    """How many test images the stored predictions put in another confusion-matrix cell than
+    the report's own matrix (float ties between PyTorch and ONNX Runtime): 0 when they agree.
+    Only the first `count` labels are used."""
+    decoded = report.test_predictions.decode()
+    counts = np.zeros(np.shape(report.confusion_matrix), dtype=np.int64)
+    np.add.at(counts, (np.asarray(labels[:decoded.count], np.int64), decoded.predicted), 1)
+    return int(np.abs(counts - np.asarray(report.confusion_matrix)).sum()) // 2
+
+
+def upgrade_folder(folder: Path, test_set_dir: Path | None = None) -> tuple[int, int]:
+    """Add test predictions to the report inside folder/model.onnx (rewritten atomically).
+    Returns (bytes the entry added to the file, disagreements with the confusion matrix)."""
+    path = Path(folder) / MODEL_FILE
+    onnx_bytes = path.read_bytes()
+    metadata = _metadata(onnx_bytes)
+    report = read_report(Path(folder), metadata)
+    info = ModelMetadata.from_strings(metadata, path)
+    test_set = test_sets.load(info.dataset, test_set_dir)
+    upgraded = add_test_predictions(report, onnx_bytes, test_set)
+    payload = export.embed_report(onnx_bytes, upgraded)
+    with files.atomic_write(path, mode=0o644) as file:
+        file.write(payload)
+    return len(payload) - len(onnx_bytes), disagreements(upgraded, test_set.labels)
+
+
+def _metadata(onnx_bytes: bytes) -> dict[str, str]:
+    proto = onnx.load_model_from_string(onnx_bytes)
+    return {entry.key: entry.value for entry in proto.metadata_props}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Store each model's test predictions in its "
+                                                 "training report (in place).")
+    parser.add_argument("folders", nargs="+", type=Path, help="model folders (with model.onnx)")
+    args = parser.parse_args(argv)
+    for folder in args.folders:
+        added, differing = upgrade_folder(folder)
+        print(f"{folder}: +{added:,} bytes, {differing} test images in another confusion "
+              f"cell than the report's matrix")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
