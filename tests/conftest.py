@@ -41,5 +41,13 @@ def models_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def older_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped models as exported before layer views (tests/older_models.py)."""
+    from older_models import write_older_copies
+
+    return write_older_copies(MODELS_DIR, tmp_path_factory.mktemp("older-models"))
+
+
+@pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return SAMPLES_DIR

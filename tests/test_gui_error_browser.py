@@ -17,7 +17,7 @@ from desktop import models, test_sets
 from desktop.gui.example_tiles import THUMB
 from desktop.gui.main_window import MainWindow
 from desktop.model_format import sample_name
-from trainer import export, test_predictions
+from trainer import export, upgrade
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def upgraded(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("models") / "models"
     shutil.copytree(MODELS_DIR, folder)
     for model in folder.iterdir():
-        test_predictions.upgrade_folder(model)
+        upgrade.upgrade_folder(model)
     return folder
 
 

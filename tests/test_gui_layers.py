@@ -1,6 +1,6 @@
 """The "Look inside > Layers" page with real widgets, a real window and real ONNX sessions: on
-upgraded copies of the shipped models (layer outputs added) and on the shipped models as they
-are (exported before layer views)."""
+the shipped models (upgraded with their layer outputs) and on copies made as an exporter
+before layer views wrote them."""
 
 from __future__ import annotations
 
@@ -116,8 +116,9 @@ def test_switching_models_refills_the_chooser(qtbot, tmp_path, upgraded):
     assert page.chooser.count() == 5 and page.grid.tile_count() == 32
 
 
-def test_models_exported_before_layer_views_say_so_and_the_rest_works(qtbot, tmp_path):
-    window = open_window(qtbot, tmp_path, MODELS_DIR)
+def test_models_exported_before_layer_views_say_so_and_the_rest_works(qtbot, tmp_path,
+                                                                       older_models_dir):
+    window = open_window(qtbot, tmp_path, older_models_dir)
     use_model(qtbot, window, "mnist-cnn")
     look_inside(qtbot, window)
     draw(window, DIGITS["2"])

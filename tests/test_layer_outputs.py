@@ -37,13 +37,13 @@ SHIPPED = ("mnist-cnn", "mnist-dense", "fashion-cnn", "fashion-dense")
 
 
 @pytest.fixture(scope="module")
-def upgraded(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Path:
-    """A copy of the shipped models with layer outputs added (the shipped ones stay as they
-    are)."""
+def upgraded(tmp_path_factory: pytest.TempPathFactory, older_models_dir: Path) -> Path:
+    """Models exported before layer views (made from the shipped ones), with layer outputs
+    added again."""
     folder = tmp_path_factory.mktemp("upgraded")
     for name in SHIPPED:
         (folder / name).mkdir()
-        source = (models_dir / name / "model.onnx").read_bytes()
+        source = (older_models_dir / name / "model.onnx").read_bytes()
         (folder / name / "model.onnx").write_bytes(add_layer_outputs(source))
     return folder
 
@@ -59,9 +59,9 @@ def pictures(count: int = 24) -> np.ndarray:
 # --- upgrading the shipped models -----------------------------------------------------------
 
 @pytest.mark.parametrize("name", SHIPPED)
-def test_upgrading_a_shipped_model_keeps_its_answers_bit_identical(
-        models_dir: Path, upgraded: Path, name: str) -> None:
-    before = Classifier(read_info(models_dir / name / "model.onnx"))
+def test_upgrading_an_older_model_keeps_its_answers_bit_identical(
+        older_models_dir: Path, upgraded: Path, name: str) -> None:
+    before = Classifier(read_info(older_models_dir / name / "model.onnx"))
     after = Classifier(read_info(upgraded / name / "model.onnx"))
     assert before.info.layers == () and after.info.layers
     images = pictures()
@@ -71,7 +71,7 @@ def test_upgrading_a_shipped_model_keeps_its_answers_bit_identical(
     # Everything else in the metadata is kept, and the report is still inside.
     old_meta = dataclasses.replace(before.info, layers=(), path=Path())
     assert dataclasses.replace(after.info, layers=(), path=Path()) == old_meta
-    original = onnx.load(str(models_dir / name / "model.onnx"))
+    original = onnx.load(str(older_models_dir / name / "model.onnx"))
     model = onnx.load(str(upgraded / name / "model.onnx"))
     assert {e.key: e.value for e in original.metadata_props}.items() <= \
         {e.key: e.value for e in model.metadata_props}.items()
@@ -98,12 +98,12 @@ def test_layer_outputs_expose_the_graphs_own_weights(upgraded: Path, name: str) 
         assert np.array_equal(templates, weights[gemm.input[1]].reshape(-1, 28, 28))
 
 
-def test_upgrading_twice_changes_nothing_and_sizes_stay_small(models_dir: Path,
+def test_upgrading_twice_changes_nothing_and_sizes_stay_small(older_models_dir: Path,
                                                               upgraded: Path) -> None:
     for name in SHIPPED:
         once = (upgraded / name / "model.onnx").read_bytes()
         assert add_layer_outputs(once) == once
-        gained = len(once) - (models_dir / name / "model.onnx").stat().st_size
+        gained = len(once) - (older_models_dir / name / "model.onnx").stat().st_size
         assert 0 < gained < 4096  # names and small nodes: no weights are copied
 
 
@@ -273,8 +273,8 @@ def test_dense_view_sorts_units_by_activation(upgraded: Path) -> None:
     assert not layers.depends_on_input(classifier.info, layers.ALL_UNITS)
 
 
-def test_models_without_layer_outputs_say_so(models_dir: Path) -> None:
-    classifier = Classifier(read_info(models_dir / "mnist-cnn" / "model.onnx"))
+def test_models_without_layer_outputs_say_so(older_models_dir: Path) -> None:
+    classifier = Classifier(read_info(older_models_dir / "mnist-cnn" / "model.onnx"))
     assert layers.choices(classifier.info) == []
     view = layers.compute(classifier, "layer_block1_conv1", digit_one())
     assert view.explanation == layers.NO_LAYERS and view.tiles == ()

@@ -3,30 +3,22 @@
 The answers come from the EXPORTED graph run by ONNX Runtime on the test images exactly as the
 app feeds them (desktop.preprocess.normalize of image / 255), so what the browser shows is what
 the app would compute. The pipeline calls predictions_entry at export; add_test_predictions
-upgrades the report of a model exported before, and
-
-    python -m trainer.test_predictions MODEL_FOLDER...
-
-does that in place for whole model folders (e.g. a copy of resources/models).
+upgrades the report of a model exported before (trainer.upgrade does that for whole folders).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 
-from desktop import preprocess, test_sets
-from desktop.model_format import MODEL_FILE, ModelMetadata
+from desktop import preprocess
+from desktop.model_format import PROBABILITIES_OUTPUT, ModelMetadata
 from desktop.stored_predictions import REPORT_FIELD, StoredPredictions, fingerprint
 from desktop.test_sets import TestSet
-from desktop.training_report import TrainingReport, read_report
-from trainer import export, files
+from desktop.training_report import TrainingReport
 
 BATCH = 1000
 
@@ -43,7 +35,7 @@ def predict_test_set(onnx_bytes: bytes, images: np.ndarray) -> np.ndarray:
     for start in range(0, len(images), BATCH):
         batch = np.asarray(images[start:start + BATCH], dtype=np.float32) / np.float32(255)
         inputs = preprocess.normalize(batch, metadata.mean, metadata.std)
-        parts.append(session.run(None, {name: inputs})[0])
+        parts.append(session.run([PROBABILITIES_OUTPUT], {name: inputs})[0])
     return np.concatenate(parts).astype(np.float32)
 
 
@@ -78,38 +70,6 @@ def disagreements(report: TrainingReport, labels: np.ndarray) -> int:
     return int(np.abs(counts - np.asarray(report.confusion_matrix)).sum()) // 2
 
 
-def upgrade_folder(folder: Path, test_set_dir: Path | None = None) -> tuple[int, int]:
-    """Add test predictions to the report inside folder/model.onnx (rewritten atomically).
-    Returns (bytes the entry added to the file, disagreements with the confusion matrix)."""
-    path = Path(folder) / MODEL_FILE
-    onnx_bytes = path.read_bytes()
-    metadata = _metadata(onnx_bytes)
-    report = read_report(Path(folder), metadata)
-    info = ModelMetadata.from_strings(metadata, path)
-    test_set = test_sets.load(info.dataset, test_set_dir)
-    upgraded = add_test_predictions(report, onnx_bytes, test_set)
-    payload = export.embed_report(onnx_bytes, upgraded)
-    with files.atomic_write(path, mode=0o644) as file:
-        file.write(payload)
-    return len(payload) - len(onnx_bytes), disagreements(upgraded, test_set.labels)
-
-
 def _metadata(onnx_bytes: bytes) -> dict[str, str]:
     proto = onnx.load_model_from_string(onnx_bytes)
     return {entry.key: entry.value for entry in proto.metadata_props}
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Store each model's test predictions in its "
-                                                 "training report (in place).")
-    parser.add_argument("folders", nargs="+", type=Path, help="model folders (with model.onnx)")
-    args = parser.parse_args(argv)
-    for folder in args.folders:
-        added, differing = upgrade_folder(folder)
-        print(f"{folder}: +{added:,} bytes, {differing} test images in another confusion "
-              f"cell than the report's matrix")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

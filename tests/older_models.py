@@ -1,0 +1,39 @@
+"""Models as the exporter wrote them before layer views existed, made from the shipped ones
+(which `python -m trainer.upgrade` brought up to date), for the tests of older models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import onnx
+
+from desktop.model_format import LAYERS_KEY, MODEL_FILE, OUTLIER_OUTPUT, PROBABILITIES_OUTPUT
+
+
+def without_layer_outputs(onnx_bytes: bytes) -> bytes:
+    """The graph with only its answer outputs, the nodes and weights they need, and no
+    `layers` metadata: what an older exporter wrote (the answers stay bit-identical)."""
+    model = onnx.load_from_string(onnx_bytes)
+    answers = [o for o in model.graph.output if o.name in (PROBABILITIES_OUTPUT, OUTLIER_OUTPUT)]
+    needed = {o.name for o in answers}
+    kept = []
+    for node in reversed(model.graph.node):
+        if needed.intersection(node.output):
+            kept.append(node)
+            needed.update(node.input)
+    weights = [t for t in model.graph.initializer if t.name in needed]
+    metadata = [p for p in model.metadata_props if p.key != LAYERS_KEY]
+    for field, items in ((model.graph.output, answers), (model.graph.node, kept[::-1]),
+                         (model.graph.initializer, weights), (model.metadata_props, metadata)):
+        del field[:]
+        field.extend(items)
+    onnx.checker.check_model(model, full_check=True)
+    return model.SerializeToString()
+
+
+def write_older_copies(models_dir: Path, target: Path) -> Path:
+    for source in sorted(models_dir.glob(f"*/{MODEL_FILE}")):
+        (target / source.parent.name).mkdir(parents=True)
+        (target / source.parent.name / MODEL_FILE).write_bytes(
+            without_layer_outputs(source.read_bytes()))
+    return target

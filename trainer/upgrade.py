@@ -1,0 +1,103 @@
+"""Bring exported models up to what today's exporter writes, without retraining them.
+
+    python -m trainer.upgrade MODEL_FOLDER...
+
+adds what the "Look inside" tab and the error browser need to each model.onnx: the layer outputs
+(trainer.layer_outputs) and the model's answers on the shipped test set (trainer.test_predictions).
+Upgrading twice changes nothing. The model's answers stay bit-identical (checked on the whole test
+set before anything is written); the file is rewritten atomically while holding the same lock a
+trainer takes, so an upgrade never races a training run on the same model. The shipped models
+are upgraded only when someone names resources/models/... on purpose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+from desktop import preprocess, test_sets
+from desktop.model_format import MODEL_FILE, ModelError, ModelMetadata
+from desktop.models import read_info
+from desktop.test_sets import TestSetError
+from desktop.training_report import read_report
+from trainer import export, files, folders
+from trainer.layer_outputs import add_layer_outputs
+from trainer.test_predictions import add_test_predictions, disagreements
+
+
+class UpgradeError(Exception):
+    """The folder cannot be upgraded; the message says why and that nothing was written."""
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    folder: Path
+    added_bytes: int  # how much the file grew
+    layers: int  # layer outputs the model now names
+    differing: int  # test images in another confusion cell than the report's (0: agree)
+
+
+def upgrade_folder(folder: Path) -> Upgrade:
+    path = Path(folder) / MODEL_FILE
+    lock = folders.FolderLock(path.parent.parent / f".{path.parent.name}.lock", path.parent.name)
+    with lock:
+        read_info(path)  # a clear ModelError for anything that is not a usable model
+        original = path.read_bytes()
+        with_layers = add_layer_outputs(original)
+        metadata = _metadata(with_layers)
+        info = ModelMetadata.from_strings(metadata, path)
+        test_set = test_sets.load(info.dataset)
+        report = add_test_predictions(read_report(path.parent, metadata), with_layers, test_set)
+        payload = export.embed_report(with_layers, report)
+        _check_same_answers(original, payload, info, test_set.images)
+        with files.atomic_write(path, mode=0o644) as file:
+            file.write(payload)
+    return Upgrade(Path(folder), len(payload) - len(original), len(info.layers),
+                   disagreements(report, test_set.labels))
+
+
+def _metadata(onnx_bytes: bytes) -> dict[str, str]:
+    return {entry.key: entry.value for entry in onnx.load_from_string(onnx_bytes).metadata_props}
+
+
+def _check_same_answers(before: bytes, after: bytes, info: ModelMetadata,
+                        images: np.ndarray) -> None:
+    """Every output the app classifies with must be bit-identical on the whole test set."""
+    batch = preprocess.normalize(images.astype(np.float32) / np.float32(255), info.mean, info.std)
+    answers = []
+    for model in (before, after):
+        session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+        names = [output.name for output in session.get_outputs()
+                 if output.name in ("probabilities", "outlier")]
+        answers.append(session.run(names, {session.get_inputs()[0].name: batch}))
+    if not all(np.array_equal(a, b) for a, b in zip(*answers, strict=True)):
+        raise UpgradeError("the upgraded graph answers differently; nothing was written")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m trainer.upgrade", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folders", nargs="+", type=Path, help="model folders (with model.onnx)")
+    args = parser.parse_args(argv)
+    failed = 0
+    for folder in args.folders:
+        try:
+            done = upgrade_folder(folder)
+        except (OSError, ModelError, TestSetError, UpgradeError, folders.FolderError) as error:
+            print(f"{folder}: not upgraded: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{folder}: {done.layers} layer outputs, test predictions stored "
+              f"(+{done.added_bytes:,} bytes); {done.differing} test images in another "
+              f"confusion cell than the report's matrix", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
