@@ -26,10 +26,12 @@ import numpy as np
 from desktop import preprocess
 from desktop.models import Classifier
 
-# 5x5 squares every 2 pixels: fine enough to follow a stroke of a 28x28 digit, and about 170
-# copies of a drawn digit, ~30 ms for the CNN on one core (benchmarks/drawing_speed.py).
-PATCH = 5
-STRIDE = 2
+# 6x6 squares every 3 pixels: every pixel lies in exactly four squares, fine enough to follow
+# the strokes of a 28x28 digit once weighted by ink. A drawn digit needs about 40 copies (CNN
+# ~7 ms on one core), a picture filling the frame 121 (~21 ms); 5x5 every 2 pixels looks much the
+# same at twice the cost (benchmarks/drawing_speed.py prints the times).
+PATCH = 6
+STRIDE = 3
 # log(0) is -inf; probabilities are floored here so drops stay finite.
 PROBABILITY_FLOOR = 1e-30
 

@@ -34,9 +34,10 @@ class MapView:
     title: str  # "Evidence for 3"
     red: str  # the legend's red end: "for 3"
     blue: str  # the legend's blue end: "against 3"
-    caption: str  # what full colour means, or why the map is flat
+    caption: str  # what the colours mean, or why the map is flat
     scale: float  # the largest |value|: full colour
     flat: bool
+    scale_text: str = ""  # under the legend: "full colour: 0.058 in log p(3)"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class PageView:
     detail: str = ""
     evidence: MapView | None = None
     contrast: MapView | None = None
+    cost: str = ""  # "40 copies, 7 ms": changes with every map, so kept out of the layout
 
 
 def colours(image: np.ndarray, values: np.ndarray, scale: float) -> np.ndarray:
@@ -98,10 +100,10 @@ def evidence_view(label: str, values: np.ndarray) -> MapView:
         caption = (f"Blanking any part hardly changes p({label}): the model is sure of it "
                    "whatever is hidden. The comparison beside it shows more.")
     else:
-        caption = (f"Full colour: blanking the picture around that pixel changes log p({label}) "
-                   f"by {scale:.2g}.")
+        caption = (f"Red: hiding this part lowers p({label}), so it speaks for {label}. "
+                   f"Blue: hiding it raises p({label}).")
     return MapView(f"What made it say {label}", f"for {label}", f"against {label}", caption,
-                   scale, flat)
+                   scale, flat, "" if flat else f"full colour: {scale:.2g} in log p({label})")
 
 
 def contrast_view(x: str, y: str, values: np.ndarray) -> MapView:
@@ -111,9 +113,9 @@ def contrast_view(x: str, y: str, values: np.ndarray) -> MapView:
     scale = map_scale(values)
     flat = scale < FLAT_BELOW
     caption = (f"No part of the picture tells {x} from {y}." if flat else
-               f"Red pixels speak for {x} rather than {y}, blue ones for {y} rather than {x}. "
-               f"Full colour: log p({x}) - log p({y}) changes by {scale:.2g}.")
-    return MapView(f"Why {x} and not {y}", f"for {x}", f"for {y}", caption, scale, flat)
+               f"Red: this part speaks for {x} rather than {y}. Blue: for {y} rather than {x}.")
+    return MapView(f"Why {x} and not {y}", f"for {x}", f"for {y}", caption, scale, flat,
+                   "" if flat else f"full colour: {scale:.2g} in log p({x}) - log p({y})")
 
 
 def page_view(info: ModelInfo, maps: SaliencyMaps, x: int, y: int) -> PageView:
@@ -126,11 +128,11 @@ def page_view(info: ModelInfo, maps: SaliencyMaps, x: int, y: int) -> PageView:
     else:
         headline = f"Not {subject(info.dataset)}, says the model; its likeliest class: {said}"
     side = f"{maps.patch}x{maps.patch}"
-    detail = (f"How: the model ran again on {maps.occluded} copies of its 28x28 input, each "
-              f"with a {side} square blanked ({maps.seconds * 1000:.0f} ms). Each pixel "
-              "is coloured by how much blanking the squares around it changes the "
-              "log-probability. Only pixels that hold something are coloured: blanking empty "
-              "background changes nothing.")
+    detail = (f"How: the model ran again on copies of its 28x28 input, each with one {side} "
+              "square blanked. Each pixel is coloured by how much blanking the squares around "
+              "it changes the log-probability. Only pixels that hold something are coloured: "
+              "blanking empty background changes nothing.")
+    cost = f"{maps.occluded} copies, {maps.seconds * 1000:.0f} ms"
     return PageView(headline, detail,
                     evidence_view(classes[index], maps.for_class(index)),
-                    contrast_view(classes[x], classes[y], maps.contrast(x, y)))
+                    contrast_view(classes[x], classes[y], maps.contrast(x, y)), cost)

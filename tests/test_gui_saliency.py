@@ -3,6 +3,8 @@ window, real models, real mouse events on the canvas, maps computed off the UI t
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from gui_support import draw, open_window, use_model
@@ -10,6 +12,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop import preprocess, saliency, saliency_display
+from desktop.gui.latest_task import LatestTaskRunner
 from desktop.gui.saliency_view import SaliencyView
 from desktop.gui.scripted_input import DIGITS, draw_stroke, send_mouse
 
@@ -175,3 +178,26 @@ def test_a_hidden_page_computes_nothing(qtbot, window) -> None:
     assert page.results_shown == shown and not page.runner.busy
     window.results_tabs.setCurrentWidget(window.inside_view)  # catches up when shown
     wait_for_current_map(qtbot, window)
+
+
+def test_a_slow_view_still_follows_fast_requests(qtbot) -> None:
+    """Requests faster than the work: results keep coming while drawing, in order, ending on
+    the newest; a cancelled one never shows."""
+    shown, failures = [], []
+    runner = LatestTaskRunner(shown.append, failures.append, rest=0, min_rest_ms=0)
+
+    def slow(value: int) -> int:
+        time.sleep(0.03)
+        return value
+
+    for value in range(20):
+        runner.request(slow, value)
+        qtbot.wait(10)
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT)
+    assert shown == sorted(shown) and shown[-1] == 19 and len(shown) >= 3
+    runner.request(slow, 99)
+    runner.cancel()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT)
+    qtbot.wait(50)
+    assert 99 not in shown and not failures
+    runner.wait(5000)

@@ -159,7 +159,9 @@ def test_the_page_says_what_red_and_blue_mean(classifiers) -> None:
     assert view.evidence.blue == f"against {classes[x]}"
     assert view.contrast.title == f"Why {classes[x]} and not {classes[y]}"
     assert (view.contrast.red, view.contrast.blue) == (f"for {classes[x]}", f"for {classes[y]}")
-    assert f"{maps.occluded} copies" in view.detail
+    assert f"{maps.occluded} copies" in view.cost
+    scale = view.evidence.scale
+    assert view.evidence.scale_text == f"full colour: {scale:.2g} in log p({classes[x]})"
     same = saliency_display.page_view(classifier.info, maps, x, x)
     assert same.contrast.flat and "two different classes" in same.contrast.caption
     flat = saliency_display.evidence_view("7", np.zeros((28, 28)))

@@ -83,21 +83,22 @@ class HeatMap(QWidget):
 
 
 class ColourScale(QWidget):
-    """The legend under a map: a blue-white-red bar, the blue end's meaning on the left and
-    the red end's on the right."""
+    """The legend under a map: a blue-white-red bar, the blue end's meaning on the left, the
+    red end's on the right, and what full colour stands for under them. Painted, not laid
+    out: a new scale with every map costs no relayout of the page."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._blue, self._red = "", ""
+        self._blue, self._red, self._scale = "", "", ""
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-    def set_ends(self, blue: str, red: str) -> None:
-        self._blue, self._red = blue, red
+    def set_ends(self, blue: str, red: str, scale: str) -> None:
+        self._blue, self._red, self._scale = blue, red, scale
         self.setToolTip(f"Blue: {blue}. Red: {red}." if blue else "")
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(200, 14 + self.fontMetrics().height() + 2)
+        return QSize(200, 14 + 2 * self.fontMetrics().height() + 2)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(100, self.sizeHint().height())
@@ -123,6 +124,10 @@ class ColourScale(QWidget):
         painter.drawText(half.translated(text.width() / 2 + 4, 0), Qt.AlignmentFlag.AlignRight,
                          metrics.elidedText(f"{self._red} ▶" if self._red else "", elide,
                                             int(half.width())))
+        painter.setPen(faint_text(self.palette(), 0.3))
+        below = QRectF(0, 14 + metrics.height(), self.width(), metrics.height())
+        painter.drawText(below, Qt.AlignmentFlag.AlignHCenter,
+                         metrics.elidedText(self._scale, elide, self.width()))
         painter.end()
 
 
@@ -154,7 +159,7 @@ class MapColumn(QWidget):
             self.heat.set_pixels(None)
             return
         self.title.setText(view.title)
-        self.scale.set_ends(view.blue, view.red)
+        self.scale.set_ends(view.blue, view.red, view.scale_text)
         self.caption.setText(view.caption)
         scale = 0.0 if view.flat else view.scale
         self.heat.set_pixels(saliency_display.colours(image, values, scale))
@@ -262,6 +267,7 @@ class SaliencyView(QWidget):
         self._view = view
         self.headline.setText(view.headline)
         self.detail.setText(view.detail)
+        self.detail.setToolTip(f"This map: {view.cost}.")
         self._set_pickers_visible(True)
         self.evidence.show_map(view.evidence, maps.image, maps.for_class(maps.index))
         self.contrast.show_map(view.contrast, maps.image, maps.contrast(x, y))
