@@ -8,20 +8,19 @@ the page shows the newest map that is ready.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop import saliency, saliency_display
+from desktop.gui.heat_map import ColourScale, HeatMap
 from desktop.gui.latest_task import LatestTaskRunner
 from desktop.gui.style import faint_text
 from desktop.models import Classifier
@@ -29,106 +28,6 @@ from desktop.saliency import SaliencyMaps
 from desktop.saliency_display import MapView, PageView
 
 SALIENCY_TIP = saliency_display.TAB_TIP
-MIN_SCALE = 4  # screen pixels per model pixel, at least
-
-
-class HeatMap(QWidget):
-    """A small RGB image drawn large with crisp square pixels (integer scale, no smoothing)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._image: QImage | None = None
-        self._pixels: np.ndarray | None = None
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(28 * MIN_SCALE + 2, 28 * MIN_SCALE + 2)
-
-    def pixels(self) -> np.ndarray | None:
-        """The (H, W, 3) colours on display, None when empty."""
-        return self._pixels
-
-    def set_pixels(self, rgb: np.ndarray | None) -> None:
-        self._pixels = None if rgb is None else np.ascontiguousarray(rgb, dtype=np.uint8)
-        if self._pixels is None:
-            self._image = None
-        else:
-            height, width, _ = self._pixels.shape
-            self._image = QImage(self._pixels.data, width, height, 3 * width,
-                                 QImage.Format.Format_RGB888).copy()
-        self.update()
-
-    def sizeHint(self) -> QSize:
-        return QSize(28 * 8 + 2, 28 * 8 + 2)
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        return width
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        side = min(self.width(), self.height()) - 2
-        scale = max(1, side // 28)
-        box = QRectF((self.width() - 28 * scale) / 2, (self.height() - 28 * scale) / 2,
-                     28 * scale, 28 * scale)
-        frame = self.palette().color(QPalette.ColorRole.Mid)
-        if self._image is None:
-            painter.fillRect(box, self.palette().color(QPalette.ColorRole.Base))
-        else:
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-            painter.drawImage(box, self._image)
-        painter.setPen(frame)
-        painter.drawRect(box.adjusted(-0.5, -0.5, 0.5, 0.5))
-        painter.end()
-
-
-class ColourScale(QWidget):
-    """The legend under a map: a blue-white-red bar, the blue end's meaning on the left, the
-    red end's on the right, and what full colour stands for under them. Painted, not laid
-    out: a new scale with every map costs no relayout of the page."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._blue, self._red, self._scale = "", "", ""
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-
-    def set_ends(self, blue: str, red: str, scale: str) -> None:
-        self._blue, self._red, self._scale = blue, red, scale
-        self.setToolTip(f"Blue: {blue}. Red: {red}." if blue else "")
-        self.update()
-
-    def sizeHint(self) -> QSize:
-        return QSize(200, 14 + 2 * self.fontMetrics().height() + 2)
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(100, self.sizeHint().height())
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        bar = QRectF(0.5, 0.5, self.width() - 1, 10)
-        gradient = QLinearGradient(bar.topLeft(), bar.topRight())
-        gradient.setColorAt(0.0, QColor(*saliency_display.BLUE))
-        gradient.setColorAt(0.5, QColor(*saliency_display.PAPER))
-        gradient.setColorAt(1.0, QColor(*saliency_display.RED))
-        painter.fillRect(bar, gradient)
-        painter.setPen(self.palette().color(QPalette.ColorRole.Mid))
-        painter.drawRect(bar)
-        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
-        text = QRectF(0, 14, self.width(), self.height() - 14)
-        half = QRectF(text.left(), text.top(), text.width() / 2 - 4, text.height())
-        metrics = self.fontMetrics()
-        elide = Qt.TextElideMode.ElideRight
-        painter.drawText(half, Qt.AlignmentFlag.AlignLeft,
-                         metrics.elidedText(f"◀ {self._blue}" if self._blue else "", elide,
-                                            int(half.width())))
-        painter.drawText(half.translated(text.width() / 2 + 4, 0), Qt.AlignmentFlag.AlignRight,
-                         metrics.elidedText(f"{self._red} ▶" if self._red else "", elide,
-                                            int(half.width())))
-        painter.setPen(faint_text(self.palette(), 0.3))
-        below = QRectF(0, 14 + metrics.height(), self.width(), metrics.height())
-        painter.drawText(below, Qt.AlignmentFlag.AlignHCenter,
-                         metrics.elidedText(self._scale, elide, self.width()))
-        painter.end()
 
 
 class MapColumn(QWidget):
@@ -137,6 +36,7 @@ class MapColumn(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = QLabel()
+        self.title.setWordWrap(True)  # a long class name must not widen its column
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
@@ -204,11 +104,11 @@ class SaliencyView(QWidget):
         maps.setHorizontalSpacing(16)
         maps.addWidget(self.evidence, 0, 0)
         maps.addWidget(self.contrast, 0, 1)
+        maps.setColumnStretch(0, 1)  # both maps the same size, whatever their titles
+        maps.setColumnStretch(1, 1)
         self.detail = QLabel(objectName="saliencyDetail")
         self.detail.setWordWrap(True)
-        palette = self.detail.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, faint_text(palette, 0.3))
-        self.detail.setPalette(palette)
+        self._apply_quiet_colour()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
@@ -218,6 +118,14 @@ class SaliencyView(QWidget):
         layout.addLayout(maps, 1)
         layout.addWidget(self.detail)
         self._show(saliency_display.nothing_drawn(None))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_quiet_colour()
+
+    def _apply_quiet_colour(self) -> None:
+        self.detail.setStyleSheet(f"color: {faint_text(self.palette(), 0.3).name()};")
 
     @property
     def maps(self) -> SaliencyMaps | None:
