@@ -1,5 +1,6 @@
 """Small custom-painted widgets for heat maps: a 28x28 picture drawn large with crisp pixels,
-and the blue-white-red colour legend that says what each end means."""
+the blue-white-red colour legend that says what each end means, and text that changes with
+every map without relaying out its page."""
 
 from __future__ import annotations
 
@@ -110,4 +111,77 @@ class ColourScale(QWidget):
         below = QRectF(0, 14 + metrics.height(), self.width(), metrics.height())
         painter.drawText(below, Qt.AlignmentFlag.AlignHCenter,
                          metrics.elidedText(self._scale, elide, self.width()))
+        painter.end()
+
+
+class PaintedText(QWidget):
+    """Text that changes with every map while drawing (the answer's percentage, class names).
+
+    A QLabel relays out its page on every new text, and each relayout repainted the whole page
+    twice while the user drew. This widget is laid out for the longest text it has held so far
+    (`reserve`), so a new text that fits only repaints itself. `wrap`: several lines; else one,
+    elided (full text in the tooltip). `quiet`: secondary text colour."""
+
+    def __init__(self, wrap: bool = False, quiet: bool = False,
+                 parent: QWidget | None = None, objectName: str = "") -> None:  # noqa: N803
+        super().__init__(parent, objectName=objectName)
+        self._text = self._reserve = ""
+        self._wrap, self._quiet = wrap, quiet
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        policy.setHeightForWidth(wrap)
+        self.setSizePolicy(policy)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name, for readers and tests
+        if text == self._text:
+            return
+        self._text = text
+        if not self._wrap:
+            self.setToolTip(text)
+        width = self.width() if self.width() > 1 else 200
+        if self._height(text, width) > self._height(self._reserve, width):
+            self._reserve = text  # needs more room: relay out once
+            self.updateGeometry()
+        self.update()
+
+    def forget_reserve(self) -> None:
+        """Lay out for the current text again (another model: other class names)."""
+        self._reserve = self._text
+        self.updateGeometry()
+
+    def _height(self, text: str, width: int) -> int:
+        metrics = self.fontMetrics()
+        if not self._wrap or not text:
+            return metrics.height()
+        bound = metrics.boundingRect(0, 0, max(1, width), 100_000,
+                                     int(Qt.TextFlag.TextWordWrap), text)
+        return max(metrics.height(), bound.height())
+
+    def hasHeightForWidth(self) -> bool:
+        return self._wrap
+
+    def heightForWidth(self, width: int) -> int:
+        return self._height(self._reserve, width)
+
+    def sizeHint(self) -> QSize:
+        return QSize(100, self._height(self._reserve, 300))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(40, self.fontMetrics().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setPen(faint_text(self.palette(), 0.3) if self._quiet
+                       else self.palette().color(QPalette.ColorRole.WindowText))
+        if self._wrap:
+            painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft
+                                              | Qt.AlignmentFlag.AlignTop
+                                              | Qt.TextFlag.TextWordWrap), self._text)
+        else:
+            text = self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight,
+                                                 self.width())
+            painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft
+                                              | Qt.AlignmentFlag.AlignVCenter), text)
         painter.end()

@@ -38,7 +38,7 @@ class LatestTaskRunner(QObject):
 
     def __init__(self, on_success: Callable[[Any], None],
                  on_failure: Callable[[Exception], None], parent: QObject | None = None,
-                 rest: float = 1.0, min_rest_ms: int = 40) -> None:
+                 rest: float = 1.0, min_rest_ms: int = 100) -> None:
         """The callbacks run on the UI thread with a result or exception."""
         super().__init__(parent)
         self._on_success, self._on_failure = on_success, on_failure

@@ -8,7 +8,6 @@ the page shows the newest map that is ready.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -20,9 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import saliency, saliency_display
-from desktop.gui.heat_map import ColourScale, HeatMap
+from desktop.gui.heat_map import ColourScale, HeatMap, PaintedText
 from desktop.gui.latest_task import LatestTaskRunner
-from desktop.gui.style import faint_text
 from desktop.models import Classifier
 from desktop.saliency import SaliencyMaps
 from desktop.saliency_display import MapView, PageView
@@ -31,20 +29,18 @@ SALIENCY_TIP = saliency_display.TAB_TIP
 
 
 class MapColumn(QWidget):
-    """One map with its title, colour legend and caption."""
+    """One map with its title, colour legend and caption. Always laid out, empty while the page
+    shows a message, so that maps coming and going while drawing never relay out the page."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel()
-        self.title.setWordWrap(True)  # a long class name must not widen its column
+        self.title = PaintedText()
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
         self.heat = HeatMap()
         self.scale = ColourScale()
-        self.caption = QLabel()
-        self.caption.setWordWrap(True)
-        self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.caption = PaintedText(wrap=True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -54,8 +50,10 @@ class MapColumn(QWidget):
 
     def show_map(self, view: MapView | None, image: np.ndarray | None,
                  values: np.ndarray | None) -> None:
-        self.setVisible(view is not None)
         if view is None or image is None or values is None:
+            for text in (self.title, self.caption):
+                text.setText("")
+            self.scale.set_ends("", "", "")
             self.heat.set_pixels(None)
             return
         self.title.setText(view.title)
@@ -78,8 +76,7 @@ class SaliencyView(QWidget):
         self.results_shown = 0  # maps put on screen (tests and the benchmark count them)
         self.runner = LatestTaskRunner(self._on_maps, self._on_failed, self)
 
-        self.headline = QLabel(objectName="saliencyHeadline")
-        self.headline.setWordWrap(True)
+        self.headline = PaintedText(objectName="saliencyHeadline")
         font = self.headline.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.4)
@@ -91,7 +88,8 @@ class SaliencyView(QWidget):
         self.top_two.setToolTip("Compare the model's two most likely classes again")
         self.top_two.clicked.connect(self._follow_top_two)
         for picker in (self.x_picker, self.y_picker):
-            picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            picker.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             picker.currentIndexChanged.connect(self._on_picked)
         pickers = QHBoxLayout()
         pickers.setSpacing(6)
@@ -106,9 +104,7 @@ class SaliencyView(QWidget):
         maps.addWidget(self.contrast, 0, 1)
         maps.setColumnStretch(0, 1)  # both maps the same size, whatever their titles
         maps.setColumnStretch(1, 1)
-        self.detail = QLabel(objectName="saliencyDetail")
-        self.detail.setWordWrap(True)
-        self._apply_quiet_colour()
+        self.detail = PaintedText(wrap=True, quiet=True, objectName="saliencyDetail")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
@@ -118,14 +114,6 @@ class SaliencyView(QWidget):
         layout.addLayout(maps, 1)
         layout.addWidget(self.detail)
         self._show(saliency_display.nothing_drawn(None))
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_quiet_colour()
-
-    def _apply_quiet_colour(self) -> None:
-        self.detail.setStyleSheet(f"color: {faint_text(self.palette(), 0.3).name()};")
 
     @property
     def maps(self) -> SaliencyMaps | None:
@@ -202,8 +190,13 @@ class SaliencyView(QWidget):
         for picker in (self.x_picker, self.y_picker):
             picker.clear()
             picker.addItems(list(new or ()))
+            # As wide as the longest class name, once: no resizing while the top two change.
+            picker.setMinimumContentsLength(max((len(name) for name in new or ()), default=4))
         self._setting_pickers = False
         self._follow_top = True
+        for text in (self.headline, self.detail, self.evidence.title, self.evidence.caption,
+                     self.contrast.title, self.contrast.caption):
+            text.forget_reserve()
 
     def _set_pickers(self, x: int, y: int) -> None:
         self._setting_pickers = True
