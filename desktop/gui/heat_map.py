@@ -127,7 +127,9 @@ class PaintedText(QWidget):
         super().__init__(parent, objectName=objectName)
         self._text = self._reserve = ""
         self._wrap, self._quiet = wrap, quiet
-        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # Not Fixed when wrapping: a fixed height is capped at sizeHint, whatever the width needs.
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred,
+                             QSizePolicy.Policy.Preferred if wrap else QSizePolicy.Policy.Fixed)
         policy.setHeightForWidth(wrap)
         self.setSizePolicy(policy)
 
@@ -166,7 +168,7 @@ class PaintedText(QWidget):
         return self._height(self._reserve, width)
 
     def sizeHint(self) -> QSize:
-        return QSize(100, self._height(self._reserve, 300))
+        return QSize(100, self._height(self._reserve, max(self.width(), 100)))
 
     def minimumSizeHint(self) -> QSize:
         return QSize(40, self.fontMetrics().height())
