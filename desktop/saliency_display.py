@@ -126,7 +126,7 @@ def page_view(info: ModelInfo, maps: SaliencyMaps, x: int, y: int) -> PageView:
     if maps.accepted:
         headline = f"The model says {said}"
     else:
-        headline = f"Not {subject(info.dataset)}, says the model; its likeliest class: {said}"
+        headline = f"Not {subject(info.dataset)}, says the model (likeliest: {said})"
     side = f"{maps.patch}x{maps.patch}"
     detail = (f"How: the model ran again on copies of its 28x28 input, each with one {side} "
               "square blanked. Each pixel is coloured by how much blanking the squares around "

@@ -87,6 +87,8 @@ class ColourScale(QWidget):
         return QSize(100, self.sizeHint().height())
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        if not self._red:
+            return  # no map, no legend
         painter = QPainter(self)
         bar = QRectF(0.5, 0.5, self.width() - 1, 10)
         gradient = QLinearGradient(bar.topLeft(), bar.topRight())
