@@ -119,6 +119,26 @@ def save_readme_copy(source: Path, target: Path, max_bytes: int = 150_000) -> No
     print(f"{target}  {scaled.width()}x{scaled.height()}  {target.stat().st_size} bytes")
 
 
+def look_inside(app: QApplication, window: MainWindow, outdir: Path, tag: str) -> None:
+    """Every page of the Look inside tab for a drawn 3 (digits) and a sample (clothing)."""
+    inside = window.inside_view
+    window.results_tabs.setCurrentWidget(inside)
+    for dataset, show in (("mnist", lambda: draw(app, window, "3")),
+                          ("fashion", lambda: open_sample(app, window, "9-ankle-boot-00000.png"))):
+        if not pick(window, dataset):
+            continue
+        wait_ready(app, window)
+        show()
+        for index in range(inside.count()):
+            inside.setCurrentIndex(index)
+            settle(app, 0.6)
+            name = inside.tabText(index).lower().replace(" ", "-")
+            save(window, outdir, f"{tag}-inside-{dataset}-{name}")
+    pick(window, "mnist")
+    wait_ready(app, window)
+    window.results_tabs.setCurrentWidget(window.prediction_panel)
+
+
 def sized_shots(app: QApplication, outdir: Path, models_dir: Path | None) -> None:
     """The window at each review size in the states testers looked at: the clothing prompt
     with the gallery's marked mistakes, a sure and an unsure digit, the training tab, a long
@@ -151,6 +171,7 @@ def sized_shots(app: QApplication, outdir: Path, models_dir: Path | None) -> Non
         settle(app, 0.2)
         save(window, outdir, f"{tag}-4-training")
         mistakes_shots(app, window, outdir, tag)
+        look_inside(app, window, outdir, tag)
         window.results_tabs.setCurrentWidget(window.prediction_panel)
         window.random_sample_action.trigger()
         settle(app, 0.4)
@@ -300,6 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     save(window, args.outdir, "10-dark-confusion")
     app.setPalette(light)
     window.results_tabs.setCurrentWidget(window.prediction_panel)
+    look_inside(app, window, args.outdir, "19")
+    app.setPalette(dark_palette())
+    look_inside(app, window, args.outdir, "20-dark")
+    app.setPalette(light)
 
     window.move(40, 40)
     window.menuBar().setActiveAction(window.model_menu.menuAction())

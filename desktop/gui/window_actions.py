@@ -33,6 +33,7 @@ from desktop.gui.inside_view import InsideView
 from desktop.gui.layers_view import LayersPage
 from desktop.gui.model_picker import ModelPicker
 from desktop.gui.prediction_panel import PredictionPanel
+from desktop.gui.saliency_view import SALIENCY_TIP, SaliencyView
 from desktop.gui.status_bar import StatusBar
 from desktop.gui.training_view import TrainingPanel
 
@@ -68,6 +69,7 @@ class WindowActionsMixin:
         self.results_tabs.addTab(self.prediction_panel, "Prediction")
         self.results_tabs.addTab(self.training_panel, "Training")
         self.inside_view = InsideView()
+        self.inside_view.add_page(SaliencyView(), "What it looked at", SALIENCY_TIP)
         self.layers_page = LayersPage()
         self.inside_view.add_page(self.layers_page, layers.PAGE_TITLE, layers.PAGE_TOOLTIP)
         inside = self.results_tabs.addTab(self.inside_view, "Look inside")
