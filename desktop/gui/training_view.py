@@ -30,6 +30,7 @@ from desktop import models
 from desktop.gui.confusion import ConfusionMatrixView
 from desktop.gui.curves import TrainingCurves
 from desktop.gui.per_class_table import PerClassTable
+from desktop.gui.reliability import CalibrationPage
 from desktop.gui.workers import TaskRunner
 from desktop.training_report import TrainingReport
 from desktop.training_summary import (  # noqa: F401  (format_duration re-exported)
@@ -159,6 +160,8 @@ class TrainingPanel(QWidget):
         self.tabs.addTab(curves_page, "Curves")
         self.tabs.addTab(confusion_page, "Confusion matrix")
         self.tabs.addTab(self.table, "Per class")
+        self.calibration = CalibrationPage()
+        self.tabs.addTab(self.calibration, CalibrationPage.TITLE)
 
         content = QWidget()
         content_layout = QVBoxLayout(content)
@@ -258,6 +261,7 @@ class TrainingPanel(QWidget):
         self.curves_hint.setText(curves_explanation(report.config))
         self.confusion.set_matrix(report.classes, [list(row) for row in report.confusion_matrix])
         self.table.set_rows(per_class_rows(report))
+        self.calibration.set_report(info.model_id, report)
 
     def _on_normalize_toggled(self, checked: bool) -> None:
         self.confusion.set_normalized(checked)

@@ -34,6 +34,7 @@ from desktop.gui.model_picker import ModelPicker
 from desktop.gui.prediction_panel import PredictionPanel
 from desktop.gui.status_bar import StatusBar
 from desktop.gui.training_view import TrainingPanel
+from desktop.gui.xray_view import XrayView
 
 
 class WindowActionsMixin:
@@ -67,6 +68,7 @@ class WindowActionsMixin:
         self.results_tabs.addTab(self.prediction_panel, "Prediction")
         self.results_tabs.addTab(self.training_panel, "Training")
         self.inside_view = InsideView()
+        self.inside_view.add_page(XrayView(), XrayView.TITLE, XrayView.TOOLTIP)
         inside = self.results_tabs.addTab(self.inside_view, "Look inside")
         self.results_tabs.setTabToolTip(inside, "What the model looks at and what each of its "
                                         "layers sees, for the picture on the canvas.")
