@@ -13,23 +13,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from desktop import preprocess
-from desktop.model_format import Recipe
+from desktop import numbers, preprocess
+from desktop.model_format import ModelError, Recipe
 from desktop.models import Classifier, Prediction
 from desktop.verdict import percent, subject
 
 EMPTY_NOTE = "Draw or open a picture to see, step by step, how it becomes the model's input."
-NO_MODEL_NOTE = "Choose a model to see how it prepares a picture."
-LOADING_NOTE = "The model is still loading…"
+NO_MODEL_NOTE = "No model is ready yet: choose one, or wait while it loads."
 TITLE = "How the picture becomes the model's input"
+SEVERAL_DIGITS_NOTE = ("This picture holds several digits: the Prediction tab reads them one by "
+                       "one, the steps here treat it as one picture.")
 PAGE_TITLE = "Preprocessing"
 PAGE_TOOLTIP = ("Each step from your picture to the model's 28 × 28 input, with what the model "
                 "would answer if the steps stopped there.")
 LESSONS = {
-    "dense": "A dense network weighs every pixel on its own: it is only right once the ink is "
-             "cropped, sized and centred the way its training images were.",
-    "cnn": "A CNN looks for strokes and shapes wherever they are, so it often guesses right "
-           "before the last steps; a dense network needs them all.",
+    "dense": "A dense network weighs every pixel on its own: moved into a corner or stretched, "
+             "the same picture gets another answer, so it needs every step.",
+    "cnn": "A CNN looks for the same small shapes anywhere: moved into a corner or stretched, "
+           "a picture often keeps its answer. Squeezed to a few pixels, it is lost too.",
 }
 
 
@@ -110,26 +111,31 @@ def failed(error: Exception) -> str:
 
 
 def lesson(architecture: str) -> str:
-    return LESSONS.get(architecture, "Compare the answers of a dense model and a CNN: the "
-                                     "dense one depends more on position and size.")
+    """What the steps teach about this kind of network."""
+    return LESSONS.get(architecture, "Compare the answers of a dense network and a CNN: the "
+                                     "dense one depends more on where the picture is and how "
+                                     "big.")
 
 
 def xray(classifier: Classifier | None, gray: np.ndarray | None) -> Xray:
     """Every preprocessing step of `gray` for the classifier's model, with the model's answer
     to each step's picture, all in one run of the model. No steps while there is no model or
-    no picture, nor for a blank picture (the note says why)."""
+    no picture, nor for a blank picture or a failure (the note says why)."""
     if classifier is None:
         return Xray((), NO_MODEL_NOTE)
     if gray is None:
         return Xray((), EMPTY_NOTE)
     info = classifier.info
     recipe = info.recipe
-    taken = preprocess.steps(gray, recipe)
-    if taken[-1].key != recipe.center:
-        return Xray((), f"There is no {'ink' if recipe.trim == 'ink' else 'object'} in this "
-                        f"picture, so the model is not asked.")
-    views = [preprocess.naive_input(step, recipe.canvas) for step in taken]
-    predictions = classifier.predict_batch(np.stack(views))
+    try:
+        taken = preprocess.steps(gray, recipe)
+        if taken[-1].key != recipe.center:
+            return Xray((), f"There is no {'ink' if recipe.trim == 'ink' else 'object'} in "
+                            f"this picture, so the model is not asked.")
+        views = [preprocess.naive_input(step, recipe.canvas) for step in taken]
+        predictions = classifier.predict_batch(np.stack(views))
+    except (ModelError, ValueError) as error:  # a failing model, a picture of odd shape
+        return Xray((), failed(error))
     final = predictions[-1]
     steps = tuple(
         XrayStep(step.key, step_text(step.key, recipe, step.image.shape), step.image, view,
@@ -137,4 +143,7 @@ def xray(classifier: Classifier | None, gray: np.ndarray | None) -> Xray:
                  agrees=(prediction.index == final.index
                          and prediction.accepted == final.accepted))
         for step, view, prediction in zip(taken, views, predictions, strict=True))
-    return Xray(steps, lesson(info.architecture))
+    note = lesson(info.architecture)
+    if numbers.reads_digits(info) and len(numbers.segment(gray)) > 1:
+        note = SEVERAL_DIGITS_NOTE + " " + note
+    return Xray(steps, note)

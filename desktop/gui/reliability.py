@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop import calibration_summary as summary
 from desktop.gui.gallery import MISTAKE_COLOUR
@@ -17,6 +24,7 @@ from desktop.gui.style import Role, faint_text, mix, with_alpha
 from desktop.training_report import TrainingReport
 
 TICKS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+DIAGRAM_MIN_HEIGHT = 280
 
 
 class ReliabilityDiagram(HoverTooltips):
@@ -56,7 +64,8 @@ class ReliabilityDiagram(HoverTooltips):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setFont(small)
         line = metrics.height()
-        legend_height = line + 6
+        legend_rows = self._legend_rows(metrics, self.width() - 16)
+        legend_height = len(legend_rows) * line + 6
         left = metrics.horizontalAdvance("100 %") + 10 + line  # tick labels and axis title
         side = max(40.0, min(self.width() - left - 12,
                              self.height() - legend_height - 2 * line - 16 - line))
@@ -67,7 +76,8 @@ class ReliabilityDiagram(HoverTooltips):
         def at(x: float, y: float) -> QPointF:
             return QPointF(plot.left() + x * plot.width(), plot.bottom() - y * plot.height())
 
-        for tick in TICKS:
+        roomy = plot.width() / (len(TICKS) - 1) > metrics.horizontalAdvance("100 %") + 8
+        for tick in TICKS if roomy else (0.0, 0.5, 1.0):
             painter.setPen(QPen(grid, 1))
             painter.drawLine(at(0, tick), at(1, tick))
             painter.setPen(quiet)
@@ -109,8 +119,12 @@ class ReliabilityDiagram(HoverTooltips):
         painter.setPen(QPen(mix(grid, text, 0.3), 1))
         painter.drawLine(plot.bottomLeft(), plot.bottomRight())
         painter.drawLine(plot.bottomLeft(), plot.topLeft())
-        self._draw_legend(painter, metrics, QRectF(plot.left(), 0, plot.width(), line),
-                          bar_colour, gap_brush)
+        legend_left = max(8.0, min(plot.left(), self.width() - 8 - max(
+            self._row_width(metrics, row) for row in legend_rows)))
+        for number, row in enumerate(legend_rows):
+            self._draw_legend(painter, metrics, row, QRectF(legend_left, number * line,
+                                                            plot.width(), line),
+                              bar_colour, gap_brush)
         if not any(one.count for one in self.bins):
             painter.setPen(quiet)
             painter.drawText(plot, int(Qt.AlignmentFlag.AlignCenter), "No answers to show")
@@ -140,11 +154,25 @@ class ReliabilityDiagram(HoverTooltips):
         painter.drawText(QPointF(0, 0), label)
         painter.restore()
 
-    def _draw_legend(self, painter: QPainter, metrics: QFontMetricsF, row: QRectF,
-                     bar_colour, gap_brush: QBrush) -> None:
+    @staticmethod
+    def _row_width(metrics: QFontMetricsF, row: list[int]) -> float:
+        return sum(21 + metrics.horizontalAdvance(summary.LEGEND[i]) + 14 for i in row) - 14
+
+    def _legend_rows(self, metrics: QFontMetricsF, width: float) -> list[list[int]]:
+        """The legend's entries (indices of summary.LEGEND) in rows that fit `width`."""
+        rows: list[list[int]] = [[]]
+        for index in range(len(summary.LEGEND)):
+            if rows[-1] and self._row_width(metrics, [*rows[-1], index]) > width:
+                rows.append([])
+            rows[-1].append(index)
+        return rows
+
+    def _draw_legend(self, painter: QPainter, metrics: QFontMetricsF, entries: list[int],
+                     row: QRectF, bar_colour, gap_brush: QBrush) -> None:
         x = row.left()
         middle = row.center().y()
-        for index, label in enumerate(summary.LEGEND):
+        for index in entries:
+            label = summary.LEGEND[index]
             swatch = QRectF(x, middle - 5, 16, 10)
             if index == 0:
                 painter.fillRect(swatch, with_alpha(bar_colour, 0.75))
@@ -184,13 +212,24 @@ class CalibrationPage(QWidget):
         bold.setBold(True)
         self.headline.setFont(bold)
         self.diagram = ReliabilityDiagram()
+        self.diagram.setMinimumHeight(DIAGRAM_MIN_HEIGHT)
         self.explanation = QLabel(objectName="calibrationExplanation")
         self.explanation.setWordWrap(True)
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(8, 8, 8, 8)
+        inner.addWidget(self.headline)
+        inner.addWidget(self.diagram, 1)
+        inner.addWidget(self.explanation)
+        # In a small window the text scrolls rather than squeezing the diagram flat.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self.headline)
-        layout.addWidget(self.diagram, 1)
-        layout.addWidget(self.explanation)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
         self.found: summary.Calibration | None = None
 
     def set_report(self, model_id: str, report: TrainingReport) -> None:

@@ -2,15 +2,19 @@
 input side by side (desktop.xray), each with its one-line explanation and the model's answer
 if it were given that step's picture.
 
-The X-ray is computed on a pool thread, one at a time: while one runs, only the newest picture
-waits, so a fast stroke never queues up work and drawing stays smooth.
+The X-ray is computed on a pool thread, one at a time and at most MIN_INTERVAL_MS apart: while
+one runs, only the newest picture waits, so a fast stroke never queues up work and drawing
+stays smooth.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -18,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSizePolicy,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -31,8 +36,32 @@ from desktop.gui.workers import TaskRunner
 from desktop.models import Classifier
 from desktop.preprocess import STEP_KEYS
 
+MIN_INTERVAL_MS = 40  # at most 25 X-rays a second while drawing
 CARD_WIDTH = 150  # a card's least width; the page shows as many per row as fit (6, 3, 2, 1)
 PICTURE_SIDE = 112
+
+
+@dataclass(frozen=True)
+class _Made:
+    """An X-ray and its step pictures, ready to paint."""
+
+    result: xray.Xray
+    pictures: tuple[QImage, ...]
+
+
+def _make(classifier: Classifier | None, gray: np.ndarray | None, side: int) -> _Made:
+    """Runs on a pool thread: the X-ray, and its pictures already shrunk to at most `side`
+    pixels (QImage, unlike QPixmap, may be made off the UI thread), so the UI thread only
+    paints them."""
+    result = xray.xray(classifier, gray)
+    pictures = []
+    for step in result.steps:
+        picture = gray_to_qimage(step.image)
+        if max(picture.width(), picture.height()) > side:
+            picture = picture.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation)
+        pictures.append(picture)
+    return _Made(result, tuple(pictures))
 
 
 class StepPicture(QWidget):
@@ -42,10 +71,10 @@ class StepPicture(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFixedSize(PICTURE_SIDE, PICTURE_SIDE)
-        self._image = None
+        self._image: QImage | None = None
 
-    def set_image(self, image: np.ndarray | None) -> None:
-        self._image = None if image is None else gray_to_qimage(image)
+    def set_image(self, image: QImage | None) -> None:
+        self._image = image
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -104,10 +133,10 @@ class StepCard(QFrame):
         layout.addLayout(answer_row)
         self.setMinimumWidth(CARD_WIDTH)
 
-    def set_step(self, step: xray.XrayStep) -> None:
+    def set_step(self, step: xray.XrayStep, picture: QImage) -> None:
         self.final = step.final
         self.title.setText(f"{self._number} · {step.text.title}")
-        self.picture.set_image(step.image)
+        self.picture.set_image(picture)
         self.picture.setToolTip(f"{step.image.shape[0]} × {step.image.shape[1]} pixels")
         self.explanation.setText(step.text.explanation)
         self.model_view.set_image(step.model_view)
@@ -115,7 +144,9 @@ class StepCard(QFrame):
         self.answer.setText(step.answer)
         self.answer.setToolTip(step.tooltip)
         # An answer other than the model input's is red; the others keep the palette's text.
-        self.answer.setStyleSheet("" if step.agrees else f"color: {MISTAKE_COLOUR.name()}")
+        style = "" if step.agrees else f"color: {MISTAKE_COLOUR.name()}"
+        if self.answer.styleSheet() != style:  # re-styling costs: only on a change
+            self.answer.setStyleSheet(style)
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -140,6 +171,7 @@ class XrayView(QWidget):
         super().__init__(parent)
         self.setObjectName("xrayView")
         self.header = QLabel(xray.TITLE)
+        self.header.setWordWrap(True)
         font = QFont(self.header.font())
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
@@ -172,39 +204,53 @@ class XrayView(QWidget):
         self._wanted: tuple[Classifier | None, np.ndarray | None] = (None, None)
         self._busy = False
         self._pending = False
+        self._started_at = 0.0
+        # Paces the X-rays while drawing: the UI thread paints their results, and it must
+        # keep time for the canvas.
+        self._pace = QTimer(self, singleShot=True)
+        self._pace.timeout.connect(self._run)
         self.result: xray.Xray | None = None
-        self._show(xray.Xray((), xray.EMPTY_NOTE))
+        self._show(_Made(xray.Xray((), xray.EMPTY_NOTE), ()))
 
     @property
     def busy(self) -> bool:
-        """True while an X-ray is computed or waits to be."""
-        return self._busy or self._pending
+        """True from a new picture until its X-ray is on screen."""
+        return self._busy
 
     def show_input(self, classifier: Classifier | None, gray: np.ndarray | None) -> None:
         self._wanted = (classifier, gray)
         if self._busy:
             self._pending = True  # only the newest picture waits
-        else:
-            self._start()
+            return
+        self._busy = True
+        self._pace.start(self._wait_ms())
 
-    def _start(self) -> None:
-        self._busy, self._pending = True, False
-        self._tasks.start(xray.xray, *self._wanted, on_success=self._on_done,
+    def _wait_ms(self) -> int:
+        """Until MIN_INTERVAL_MS have passed since the last X-ray started."""
+        return max(0, round(MIN_INTERVAL_MS - (time.monotonic() - self._started_at) * 1000))
+
+    def _run(self) -> None:
+        self._pending = False
+        self._started_at = time.monotonic()
+        side = round((PICTURE_SIDE - 2) * self.devicePixelRatioF())  # inside the frame
+        self._tasks.start(_make, *self._wanted, side, on_success=self._on_done,
                           on_failure=self._on_failed)
 
-    def _on_done(self, result: xray.Xray) -> None:
-        self._busy = False
+    def _on_done(self, made: _Made) -> None:
+        self._show(made)
         if self._pending:
-            self._start()
-        self._show(result)
+            self._pace.start(self._wait_ms())
+        else:
+            self._busy = False
 
-    def _on_failed(self, error: Exception) -> None:
-        self._on_done(xray.Xray((), xray.failed(error)))
+    def _on_failed(self, error: Exception) -> None:  # pragma: no cover - xray() reports
+        self._on_done(_Made(xray.Xray((), xray.failed(error)), ()))
 
-    def _show(self, result: xray.Xray) -> None:
+    def _show(self, made: _Made) -> None:
+        result = made.result
         self.result = result
-        for card, step in zip(self.cards, result.steps, strict=False):
-            card.set_step(step)
+        for card, step, picture in zip(self.cards, result.steps, made.pictures, strict=False):
+            card.set_step(step, picture)
         for index, card in enumerate(self.cards):
             card.setVisible(index < len(result.steps))
         self.note.setText(result.note)
@@ -218,7 +264,10 @@ class XrayView(QWidget):
     def _arrange(self, force: bool = False) -> None:
         """As many cards per row as fit: 6, 3, 2 or 1 (rows of equal length where possible)."""
         shown = [card for card in self.cards if not card.isHidden()]
-        room = self._scroll.viewport().width()
+        # From the page's own width: the scroll area's viewport is resized only later.
+        scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        margins = self.layout().contentsMargins()
+        room = self.width() - margins.left() - margins.right() - scrollbar - 4
         columns = next((n for n in (6, 3, 2) if n * (CARD_WIDTH + 8) <= room), 1)
         if columns == self._columns and not force:
             return
