@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QFont, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QFrame,
@@ -165,7 +165,6 @@ class XrayView(QWidget):
 
     TITLE = xray.PAGE_TITLE  # the page's tab
     TOOLTIP = xray.PAGE_TOOLTIP
-    updated = Signal()  # new steps (or a note) are on screen
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -183,7 +182,7 @@ class XrayView(QWidget):
         self.cards = [StepCard(number, grid_holder) for number in range(1, len(STEP_KEYS) + 1)]
         self._grid = QGridLayout()
         self._grid.setSpacing(8)
-        self._columns = 0
+        self._arranged = (0, 0)  # columns and cards as last laid out
         holder_layout = QVBoxLayout(grid_holder)
         holder_layout.setContentsMargins(0, 0, 0, 0)
         holder_layout.addLayout(self._grid)
@@ -199,7 +198,6 @@ class XrayView(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.note)
-        self._scroll = scroll
         self._tasks = TaskRunner(self)
         self._wanted: tuple[Classifier | None, np.ndarray | None] = (None, None)
         self._busy = False
@@ -254,24 +252,24 @@ class XrayView(QWidget):
         for index, card in enumerate(self.cards):
             card.setVisible(index < len(result.steps))
         self.note.setText(result.note)
-        self._arrange(force=True)
-        self.updated.emit()
+        self._arrange()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._arrange()
 
-    def _arrange(self, force: bool = False) -> None:
-        """As many cards per row as fit: 6, 3, 2 or 1 (rows of equal length where possible)."""
+    def _arrange(self) -> None:
+        """As many cards per row as fit: 6, 3, 2 or 1 (rows of equal length where possible).
+        Laid out again only when that or the number of steps changes."""
         shown = [card for card in self.cards if not card.isHidden()]
         # From the page's own width: the scroll area's viewport is resized only later.
         scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
         margins = self.layout().contentsMargins()
         room = self.width() - margins.left() - margins.right() - scrollbar - 4
         columns = next((n for n in (6, 3, 2) if n * (CARD_WIDTH + 8) <= room), 1)
-        if columns == self._columns and not force:
+        if (columns, len(shown)) == self._arranged:
             return
-        self._columns = columns
+        self._arranged = (columns, len(shown))
         for card in self.cards:
             self._grid.removeWidget(card)
         for index, card in enumerate(shown):
