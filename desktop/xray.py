@@ -57,9 +57,9 @@ class XrayStep:
         """What the answer under the step means."""
         if self.final:
             return "The model's answer to its real input: what the Prediction tab shows."
-        verdict = ("the same class as" if self.agrees else "not what the model says to")
-        return (f"If preprocessing stopped here. {self.text.naive} The model answers "
-                f"{self.answer}: {verdict} the prepared picture.")
+        same = "the same as" if self.agrees else "not what it says to"
+        return (f"If preprocessing stopped here. {self.text.naive} The model says "
+                f"{self.answer}: {same} its real input.")
 
 
 @dataclass(frozen=True)

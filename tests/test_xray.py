@@ -63,6 +63,9 @@ def test_steps_of_a_drawing_end_at_the_models_own_answer(
                                    and step.prediction.accepted == own.accepted)
             assert step.text.title and step.text.explanation and step.text.naive
             assert step.answer.startswith(("not ", step.prediction.label))
+            if not step.final:
+                assert step.text.naive in step.tooltip and step.answer in step.tooltip
+                assert ("the same as its real input" in step.tooltip) == step.agrees
 
 
 def test_a_small_digit_in_a_corner_needs_the_steps(
