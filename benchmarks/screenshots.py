@@ -37,6 +37,7 @@ from desktop.gui.scripted_input import (  # noqa: E402
     number_shape,
 )
 from desktop.gui.style import dark_palette  # noqa: E402
+from desktop.gui.xray_view import XrayView  # noqa: E402
 
 WINDOW_SIZE = (1240, 780)
 REVIEW_SIZES = ((1280, 800), (1024, 700), None)  # None: the window's minimum size
@@ -87,6 +88,26 @@ def draw(app: QApplication, window: MainWindow, digit: str) -> None:
     draw_shape(window.canvas, DIGITS[digit])
     QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))  # hide the brush ring
     settle(app, 0.2)
+
+
+def xray_and_calibration(app: QApplication, window: MainWindow, outdir: Path, tag: str) -> None:
+    """The Look-inside "Preprocessing" page for a small digit drawn in the canvas's corner,
+    with the current model, and the Training tab's "Calibration" page."""
+    window.canvas.clear()
+    draw_shape(window.canvas, [[(0.04 + 0.3 * x, 0.03 + 0.3 * y) for x, y in stroke]
+                               for stroke in DIGITS["7"]])
+    QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))
+    window.results_tabs.setCurrentWidget(window.inside_view)
+    page = window.findChild(XrayView)
+    window.inside_view.setCurrentWidget(page)
+    settle(app, 0.3, until=lambda: not page.busy)
+    save(window, outdir, f"{tag}-xray")
+    window.results_tabs.setCurrentWidget(window.training_panel)
+    window.training_panel.tabs.setCurrentWidget(window.training_panel.calibration)
+    settle(app, 0.2)
+    save(window, outdir, f"{tag}-calibration")
+    window.training_panel.tabs.setCurrentIndex(0)
+    window.results_tabs.setCurrentWidget(window.prediction_panel)
 
 
 def open_sample(app: QApplication, window: MainWindow, name: str) -> None:
@@ -172,6 +193,7 @@ def sized_shots(app: QApplication, outdir: Path, models_dir: Path | None) -> Non
         save(window, outdir, f"{tag}-4-training")
         mistakes_shots(app, window, outdir, tag)
         look_inside(app, window, outdir, tag)
+        xray_and_calibration(app, window, outdir, f"{tag}-4b")
         window.results_tabs.setCurrentWidget(window.prediction_panel)
         window.random_sample_action.trigger()
         settle(app, 0.4)
@@ -300,8 +322,14 @@ def main(argv: list[str] | None = None) -> int:
     settle(app, 0.2)
     save(window, args.outdir, "07-per-class")
 
+    for architecture in ("dense", "cnn"):
+        pick(window, "mnist", architecture)
+        wait_ready(app, window)
+        xray_and_calibration(app, window, args.outdir, f"19-{architecture}")
+
     app.setPalette(dark_palette())
     settle(app, 0.2)
+    xray_and_calibration(app, window, args.outdir, "20-dark-cnn")
     window.results_tabs.setCurrentWidget(window.prediction_panel)
     draw(app, window, "4")
     save(window, args.outdir, "08-dark-drawn-digit")

@@ -5,11 +5,15 @@ reused without a GUI.
 The steps mirror how the datasets were made:
   MNIST:         ink -> bounding box -> longer side 20 px -> 28x28 field, centre of mass centred.
   Fashion-MNIST: trim background edges -> longer side 28 px -> 28x28 field, box centred, negated.
+
+`steps` is that pipeline, keeping every stage's picture (the Look-inside X-ray shows them);
+`to_model_input` is its last stage, so what the X-ray shows is exactly what the model gets.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,25 +27,67 @@ BACKGROUND_TOLERANCE = 0.05
 MIN_CONTRAST = 0.05
 
 
+STEP_KEYS = ("given", "found", "cropped", "fitted", "box", "mass")
+
+
+@dataclass(frozen=True, eq=False)  # holds an array: compare by identity
+class Step:
+    """One stage on the way from a picture to the model input (desktop.xray shows them).
+
+    key: "given" (the picture as given, 0..1 with its own polarity), "found" (ink or object
+    strength, light on black, the whole picture), "cropped" (cut to its box), "fitted" (longer
+    side `recipe.fit`), "box" (placed on the canvas by its box centre) and, for recipes that
+    centre by mass, "mass" (shifted so its centre of mass is in the middle)."""
+
+    key: str
+    image: np.ndarray  # float32
+
+
+def steps(gray: np.ndarray, recipe: Recipe | dict) -> list[Step]:
+    """The stages of to_model_input, in order, each with its picture. A blank picture stops
+    after "given", so the last step is the model input exactly when its key is the recipe's
+    `center` ("box" or "mass")."""
+    recipe = _checked(recipe)
+    image = _as_gray(gray)
+    taken = [Step("given", image)]
+    ink = _ink_of(image)
+    if ink is None:
+        return taken
+    trim_ink = recipe.trim == "ink"
+    if trim_ink:
+        ink /= ink.max()  # MNIST strokes always reach full intensity, whatever the pen
+    taken.append(Step("found", ink))
+    box = _bounding_box(ink > (INK_TOLERANCE if trim_ink else BACKGROUND_TOLERANCE))
+    if box is None:
+        return taken
+    fitted = fit_longer_side(ink[box], recipe.fit)
+    taken += [Step("cropped", ink[box]), Step("fitted", fitted),
+              Step("box", place(fitted, recipe.canvas, by_mass=False))]
+    if recipe.center == "mass":
+        taken.append(Step("mass", place(fitted, recipe.canvas, by_mass=True)))
+    return taken
+
+
 def to_model_input(gray: np.ndarray, recipe: Recipe | dict) -> np.ndarray | None:
     """gray: H x W in 0..1 (1 = white), either polarity. Returns the canvas x canvas float32
     image in 0..1, light ink on black, or None when the picture holds no ink or object.
 
     `recipe` is a Recipe, checked when the model was read; a plain dict (a recipe of one's own)
     is checked here first, on every call."""
-    if not isinstance(recipe, Recipe):
-        recipe = Recipe.from_dict(recipe)
-    ink = light_on_dark(gray)
-    if ink is None:
-        return None
-    trim_ink = recipe.trim == "ink"
-    if trim_ink:
-        ink /= ink.max()  # MNIST strokes always reach full intensity, whatever the pen
-    box = _bounding_box(ink > (INK_TOLERANCE if trim_ink else BACKGROUND_TOLERANCE))
-    if box is None:
-        return None
-    scaled = fit_longer_side(ink[box], recipe.fit)
-    return _place(scaled, recipe.canvas, by_mass=recipe.center == "mass")
+    recipe = _checked(recipe)
+    last = steps(gray, recipe)[-1]
+    return last.image if last.key == recipe.center else None
+
+
+def naive_input(step: Step, canvas: int) -> np.ndarray:
+    """What a model would be given if preprocessing stopped after `step`: the picture (as
+    given, or its ink) squeezed to canvas x canvas, the crop stretched to it, the fitted
+    picture in the top-left corner; placed steps are already model inputs."""
+    if step.key in ("given", "found", "cropped"):
+        return np.clip(resize(step.image, canvas, canvas), 0.0, 1.0)
+    if step.key == "fitted":
+        return paste(step.image, canvas, 0, 0)
+    return step.image
 
 
 def normalize(image28: np.ndarray, mean: float, std: float) -> np.ndarray:
@@ -59,7 +105,11 @@ def light_on_dark(gray: np.ndarray) -> np.ndarray | None:
     paper and light-on-dark pictures. Ink is scaled by the room the background leaves, so a
     white page or black slate maps to exactly 0..1.
     """
-    image = _as_gray(gray)
+    return _ink_of(_as_gray(gray))
+
+
+def _ink_of(image: np.ndarray) -> np.ndarray | None:
+    """light_on_dark of a picture already made float32 in 0..1 by _as_gray."""
     if image.size == 0:
         return None
     border = np.concatenate((image[0], image[-1], image[:, 0], image[:, -1]))
@@ -82,7 +132,16 @@ def fit_longer_side(image: np.ndarray, fit: int) -> np.ndarray:
     scale = fit / max(height, width)
     new_height = max(1, min(fit, round(height * scale)))
     new_width = max(1, min(fit, round(width * scale)))
-    return _resample_rows(_resample_rows(image, new_height).T, new_width).T
+    return resize(image, new_height, new_width)
+
+
+def resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Resample to height x width, each axis on its own (the aspect ratio is not kept)."""
+    return _resample_rows(_resample_rows(image, height).T, width).T
+
+
+def _checked(recipe: Recipe | dict) -> Recipe:
+    return recipe if isinstance(recipe, Recipe) else Recipe.from_dict(recipe)
 
 
 def _as_gray(gray: np.ndarray) -> np.ndarray:
@@ -133,7 +192,7 @@ def _resample_rows(image: np.ndarray, size_out: int) -> np.ndarray:
     return image[above] * (1 - part) + image[below] * part
 
 
-def _place(image: np.ndarray, canvas: int, by_mass: bool) -> np.ndarray:
+def place(image: np.ndarray, canvas: int, by_mass: bool) -> np.ndarray:
     """Paste into a canvas x canvas black field, centred by centre of mass (MNIST: the mass
     lands on pixel canvas/2, shifted by whole pixels and clipped at the borders) or by box
     (Fashion-MNIST: an odd margin puts the extra pixel at the top/left)."""
@@ -146,6 +205,13 @@ def _place(image: np.ndarray, canvas: int, by_mass: bool) -> np.ndarray:
         left = math.floor(canvas / 2 - centre_x + 0.5)
     else:
         top, left = (canvas - height + 1) // 2, (canvas - width + 1) // 2
+    return paste(image, canvas, top, left)
+
+
+def paste(image: np.ndarray, canvas: int, top: int, left: int) -> np.ndarray:
+    """`image` with its top-left pixel at (top, left) of a canvas x canvas black field,
+    clipped at the borders and to 0..1."""
+    height, width = image.shape
     field = np.zeros((canvas, canvas), dtype=np.float32)
     y0, y1 = max(top, 0), min(top + height, canvas)
     x0, x1 = max(left, 0), min(left + width, canvas)

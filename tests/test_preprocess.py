@@ -10,7 +10,9 @@ import pytest
 from desktop import models
 from desktop.image_io import load_image
 from desktop.model_format import DATASETS, Recipe, parse_sample_name
-from desktop.preprocess import normalize, to_model_input
+from desktop.preprocess import STEP_KEYS, naive_input, normalize, steps, to_model_input
+from trainer.drawing import render
+from trainer.glyphs import DIGITS as GLYPHS
 
 
 def _recipe(models_dir: Path, dataset: str) -> Recipe:
@@ -209,3 +211,81 @@ def test_mnist_recipe_on_a_sample_is_classified_correctly(models_dir: Path,
         for path in sorted((samples_dir / "mnist").glob("*.png"))[::4]:
             image = to_model_input(load_image(path), entry.info.recipe)
             assert classifier.predict_model_input(image).index == parse_sample_name(path)[0]
+
+
+# --- the steps the Look-inside X-ray shows (preprocess.steps) ----------------------------------
+
+
+def _drawings() -> list[np.ndarray]:
+    """Digits drawn with a round pen (trainer.drawing) at random places and sizes on a white
+    448 x 448 page, the size of the app's canvas."""
+    rng = np.random.default_rng(11)
+    pictures = []
+    for families in GLYPHS.values():
+        for glyph in list(families.values())[:2]:
+            size = int(rng.integers(40, 300))
+            drawn = render([np.asarray(stroke, float) for stroke in glyph], 0.1, size=size)
+            page = np.ones((448, 448), dtype=np.float32)
+            top, left = rng.integers(0, 448 - size, 2)
+            page[top:top + size, left:left + size] = drawn
+            pictures.append(page)
+    return pictures
+
+
+def test_the_last_step_is_exactly_the_model_input(
+        samples_dir: Path, mnist_recipe: Recipe, fashion_recipe: Recipe) -> None:
+    pictures = [load_image(path) for path in sorted(samples_dir.glob("*/*.png"))]
+    assert len(pictures) >= 40
+    pictures += _drawings() + [canvas_with(seven(), 0, 0), canvas_with(seven(), 130, 180)]
+    for picture in pictures:
+        for recipe in (mnist_recipe, fashion_recipe):
+            taken = steps(picture, recipe)
+            expected = to_model_input(picture, recipe)
+            assert taken[-1].key == recipe.center
+            assert taken[-1].image.dtype == expected.dtype
+            assert taken[-1].image.tobytes() == expected.tobytes()
+
+
+def test_steps_in_order_with_their_pictures(mnist_recipe: Recipe,
+                                            fashion_recipe: Recipe) -> None:
+    picture = canvas_with(seven(), 40, 60)  # the 7 is 150 x 100 px
+    taken = {step.key: step.image for step in steps(picture, mnist_recipe)}
+    assert list(taken) == list(STEP_KEYS)
+    np.testing.assert_array_equal(taken["given"], picture)  # as given: dark ink on white
+    assert taken["found"].shape == picture.shape and taken["found"].max() == 1.0
+    assert taken["found"][0, 0] == 0  # the paper is black now
+    assert taken["cropped"].shape == (150, 100)
+    assert taken["fitted"].shape == (20, 13)  # 100 * 20 / 150 = 13.3
+    box = taken["box"]
+    assert box.shape == (28, 28) and ink_box(box, level=0.01) == (20, 13)
+    rows = np.flatnonzero(box.max(axis=1) > 0.01)
+    assert (rows[0], rows[-1]) == (4, 23)  # the box in the middle
+    mass = taken["mass"]
+    assert np.abs(np.subtract(centre_of_mass(mass), 14)).max() <= 1.0
+    assert not np.array_equal(box, mass)  # the 7's mass lies high and right: it moved
+    assert [step.key for step in steps(picture, fashion_recipe)] == list(STEP_KEYS[:-1])
+
+
+@pytest.mark.parametrize("picture", [np.ones((280, 280)), np.full((9, 9), np.nan)],
+                         ids=["white", "nan"])
+def test_a_blank_picture_stops_after_the_first_step(mnist_recipe: Recipe,
+                                                    picture: np.ndarray) -> None:
+    taken = steps(picture, mnist_recipe)
+    assert [step.key for step in taken] == ["given"]
+    assert np.isfinite(taken[0].image).all()
+
+
+def test_naive_inputs_skip_the_remaining_steps(mnist_recipe: Recipe) -> None:
+    """What a model would get if preprocessing stopped at each step."""
+    picture = canvas_with(seven(), 40, 60)
+    taken = {step.key: step for step in steps(picture, mnist_recipe)}
+    views = {key: naive_input(step, 28) for key, step in taken.items()}
+    for view in views.values():
+        assert view.shape == (28, 28) and view.min() >= 0 and view.max() <= 1
+    assert views["given"][0, 0] == pytest.approx(1.0)  # the paper stays white
+    assert views["found"][0, 0] == 0 and ink_box(views["found"], 0.5)[0] < 20  # small, far up
+    assert ink_box(views["cropped"], 0.01) == (28, 28)  # stretched to fill the field
+    fitted = taken["fitted"].image
+    np.testing.assert_array_equal(views["fitted"][:20, :13], fitted)  # in the corner
+    assert views["fitted"][20:].max() == 0 and views["fitted"][:, 13:].max() == 0
+    assert views["box"] is taken["box"].image and views["mass"] is taken["mass"].image

@@ -32,6 +32,7 @@ from desktop.gui.confusion import ConfusionMatrixView
 from desktop.gui.curves import TrainingCurves
 from desktop.gui.error_browser import ErrorBrowser
 from desktop.gui.per_class_table import PerClassTable
+from desktop.gui.reliability import CalibrationPage
 from desktop.gui.workers import TaskRunner
 from desktop.training_report import TrainingReport
 from desktop.training_summary import (  # noqa: F401  (format_duration re-exported)
@@ -165,6 +166,8 @@ class TrainingPanel(QWidget):
         self.tabs.addTab(self.error_browser, "Mistakes")
         self.confusion.cellClicked.connect(self._show_cell)
         self.error_browser.cellShown.connect(lambda *cell: self.confusion.select_cell(cell))
+        self.calibration = CalibrationPage()
+        self.tabs.addTab(self.calibration, CalibrationPage.TITLE)
 
         content = QWidget()
         content_layout = QVBoxLayout(content)
@@ -265,6 +268,7 @@ class TrainingPanel(QWidget):
         self.confusion.set_matrix(report.classes, [list(row) for row in report.confusion_matrix])
         self.table.set_rows(per_class_rows(report))
         self.error_browser.show_report(info.model_id, info.dataset, report)
+        self.calibration.set_report(info.model_id, report)
 
     def _show_cell(self, true: int, predicted: int) -> None:
         """A click on a confusion-matrix cell: its test images, on the Mistakes page."""

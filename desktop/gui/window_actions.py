@@ -36,6 +36,7 @@ from desktop.gui.prediction_panel import PredictionPanel
 from desktop.gui.saliency_view import SALIENCY_TIP, SaliencyView
 from desktop.gui.status_bar import StatusBar
 from desktop.gui.training_view import TrainingPanel
+from desktop.gui.xray_view import XrayView
 
 
 class WindowActionsMixin:
@@ -72,6 +73,7 @@ class WindowActionsMixin:
         self.inside_view.add_page(SaliencyView(), "What it looked at", SALIENCY_TIP)
         self.layers_page = LayersPage()
         self.inside_view.add_page(self.layers_page, layers.PAGE_TITLE, layers.PAGE_TOOLTIP)
+        self.inside_view.add_page(XrayView(), XrayView.TITLE, XrayView.TOOLTIP)
         inside = self.results_tabs.addTab(self.inside_view, "Look inside")
         self.results_tabs.setTabToolTip(inside, "What the model looks at and what each of its "
                                         "layers sees, for the picture on the canvas.")
