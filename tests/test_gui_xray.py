@@ -25,8 +25,9 @@ def window(qtbot, tmp_path):
 
 def xray_page(window) -> XrayView:
     window.results_tabs.setCurrentWidget(window.inside_view)
-    page = window.inside_view.currentWidget()
-    assert isinstance(page, XrayView)
+    (page,) = [window.inside_view.widget(i) for i in range(window.inside_view.count())
+               if isinstance(window.inside_view.widget(i), XrayView)]
+    window.inside_view.setCurrentWidget(page)
     assert window.inside_view.tabText(window.inside_view.currentIndex()) == "Preprocessing"
     return page
 
