@@ -2,8 +2,8 @@
 
     python benchmarks/error_browser.py [--models-dir DIR] [--repeat N]
 
-Runs the real window on a temporary copy of the models with their test predictions added
-(trainer.test_predictions; the models in DIR are never changed). For every model and every one
+Runs the real window on the models in DIR (models exported before the error browser need
+`python -m trainer.upgrade` first). For every model and every one
 of its 100 cells it clicks the cell in the confusion matrix with a real mouse event and times
 until the Mistakes page, with its thumbnails, is painted; it prints the median, p95 and max per
 model and over all cells. Also printed: the time to read a model's stored answers and the test
@@ -35,7 +35,6 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from desktop import errors, models, paths, test_sets  # noqa: E402
 from desktop.gui.app import create_application  # noqa: E402
 from desktop.gui.main_window import MainWindow  # noqa: E402
-from trainer.test_predictions import upgrade_folder  # noqa: E402
 
 GOAL_MS = 100.0
 
@@ -60,18 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     app = create_application()
     work = Path(tempfile.mkdtemp(prefix="digit-lens-error-browser-"))
-    copy = work / "models"
-    shutil.copytree(args.models_dir, copy)
-    for folder in sorted(copy.iterdir()):
-        if (folder / "model.onnx").is_file():
-            upgrade_folder(folder)
 
     for dataset in ("mnist", "fashion"):  # what the first use of each test set costs
         start = time.perf_counter()
         test_sets.read(test_sets.path_for(dataset), dataset)
         took = 1000 * (time.perf_counter() - start)
         print(f"reading the {dataset} test set (once, on a pool thread): {took:.0f} ms")
-    window = MainWindow(models_dir=copy, user_models_dir=work / "user",
+    window = MainWindow(models_dir=args.models_dir, user_models_dir=work / "user",
                         settings=QSettings(str(work / "settings.ini"),
                                            QSettings.Format.IniFormat))
     window.resize(1280, 800)
