@@ -218,6 +218,15 @@ def sized_shots(app: QApplication, outdir: Path, models_dir: Path | None) -> Non
         window.close()
 
 
+def click_cell(app: QApplication, panel, true: int, predicted: int) -> None:
+    """A real click on a confusion-matrix cell, which opens its test images."""
+    panel.tabs.setCurrentWidget(panel.confusion.parentWidget())
+    settle(app, 0.2)
+    spot = panel.confusion.cell_rect(true, predicted).center().toPoint()
+    QTest.mouseClick(panel.confusion, Qt.MouseButton.LeftButton, pos=spot)
+    settle(app, 0.2)
+
+
 def mistakes_shots(app: QApplication, window: MainWindow, outdir: Path, tag: str) -> None:
     """The error browser (Training > Mistakes): a clicked confusion cell, the most confused
     pairs and the top losses of the current model, and a clothing cell; or, for models without
@@ -225,11 +234,7 @@ def mistakes_shots(app: QApplication, window: MainWindow, outdir: Path, tag: str
     panel = window.training_panel
     browser = panel.error_browser
     settle(app, 0.2, until=lambda: not browser.loading)
-    panel.tabs.setCurrentWidget(panel.confusion.parentWidget())
-    settle(app, 0.2)
-    spot = panel.confusion.cell_rect(9, 4).center().toPoint()
-    QTest.mouseClick(panel.confusion, Qt.MouseButton.LeftButton, pos=spot)
-    settle(app, 0.2)
+    click_cell(app, panel, 9, 4)
     save(window, outdir, f"{tag}-4b-mistakes-cell")
     if browser.mistakes is not None:
         browser.show_view(1)
@@ -241,11 +246,7 @@ def mistakes_shots(app: QApplication, window: MainWindow, outdir: Path, tag: str
     if pick(window, "fashion", "cnn"):
         wait_ready(app, window)
         settle(app, 0.2, until=lambda: not browser.loading)
-        panel.tabs.setCurrentWidget(panel.confusion.parentWidget())
-        settle(app, 0.2)
-        spot = panel.confusion.cell_rect(6, 0).center().toPoint()
-        QTest.mouseClick(panel.confusion, Qt.MouseButton.LeftButton, pos=spot)
-        settle(app, 0.2)
+        click_cell(app, panel, 6, 0)
         save(window, outdir, f"{tag}-4e-mistakes-clothing-cell")
         pick(window, "mnist")
         wait_ready(app, window)

@@ -69,7 +69,7 @@ def measure_bare_python(runs: int) -> list[float]:
 
 def measure_stroke_latency(strokes: int) -> dict[str, tuple[list[float], list[float]]]:
     """Per model: (release-to-repainted-bars seconds, classification-only seconds)."""
-    from PySide6.QtCore import QEvent, QObject, QPointF, QSettings, Qt
+    from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
     from PySide6.QtWidgets import QApplication
 
     from desktop.gui.app import create_application
@@ -82,13 +82,7 @@ def measure_stroke_latency(strokes: int) -> dict[str, tuple[list[float], list[fl
     window.resize(1240, 780)
     window.show()
 
-    class PaintClock(QObject):
-        painted_at: float | None = None
-
-        def eventFilter(self, watched, event):  # noqa: N802
-            if event.type() == QEvent.Type.Paint and self.painted_at is None:
-                self.painted_at = time.perf_counter()
-            return False
+    from benchmarks.paint_clock import PaintClock
 
     clock = PaintClock()
     bars = window.prediction_panel.bars

@@ -57,9 +57,10 @@ def measure_xray(runs: int) -> None:
 
 
 def measure_window(strokes: int) -> None:
-    from PySide6.QtCore import QEvent, QObject, QPointF, QSettings, Qt
+    from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
     from PySide6.QtWidgets import QApplication
 
+    from benchmarks.paint_clock import PaintClock
     from desktop.gui.app import create_application
     from desktop.gui.main_window import MainWindow
     from desktop.gui.scripted_input import DIGITS, send_mouse
@@ -71,14 +72,6 @@ def measure_window(strokes: int) -> None:
     window.resize(1240, 780)
     window.show()
     page = window.findChild(XrayView)
-
-    class PaintClock(QObject):
-        painted_at: float | None = None
-
-        def eventFilter(self, watched, event):  # noqa: N802
-            if event.type() == QEvent.Type.Paint and self.painted_at is None:
-                self.painted_at = time.perf_counter()
-            return False
 
     def run_until(condition, timeout: float = 15.0) -> bool:
         end = time.monotonic() + timeout
