@@ -9,6 +9,11 @@ trainers wrote that report to LEGACY_REPORT_FILE beside the model instead. Model
 the layer views may also give extra outputs (LayerOutput, metadata entry LAYERS_KEY): what their
 layers see, computed only when the app asks for them.
 
+Binary lab models (BinaryTask, metadata entry TASK_KEY) answer one yes/no question with the same
+"probabilities" output over two classes (no, yes). Models trained differently from their
+architecture's usual recipe (one class cut down, class weights) say how in VARIANT_KEY, and their
+id ends with a variant: model_id().
+
 Adding a dataset, an architecture or a metadata field is a change here, plus the code that
 uses it.
 """
@@ -19,6 +24,7 @@ import dataclasses
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,10 +44,23 @@ MAX_REPORT_BYTES = 8 << 20
 MAX_METADATA_BYTES = 1 << 20  # one metadata value
 LAYERS_KEY = "layers"  # metadata entry listing the extra layer outputs (JSON list)
 MAX_LAYERS = 32
+TASK_KEY = "task"  # metadata entry of binary lab models: their BinaryTask (JSON)
+VARIANT_KEY = "variant"  # metadata entry: how the training differed (ModelMetadata.variant)
 REQUIRED_KEYS = ("format", "model_id", "dataset", "dataset_title", "architecture", "classes",
                  "input_size", "normalization", "preprocessing")
 
-ARCHITECTURES = ("dense", "cnn")  # also the order the app lists them in
+# Every architecture the trainer builds, simplest first (also the order the app lists them in):
+# the course's classic models beside the two the app started with.
+ARCHITECTURES = ("linear", "mlp", "deep", "dense", "lenet", "cnn", "resnet")
+ARCHITECTURE_TITLES = {
+    "linear": "Linear",  # softmax regression on the 784 pixels (logistic regression, binary)
+    "mlp": "MLP",  # 784 -> 128 -> classes
+    "deep": "Deep MLP",  # 784 -> 100 -> 50 -> 50 -> 25 -> 25 -> classes
+    "dense": "Dense",  # 784 -> 512 -> 256 -> classes, dropout
+    "lenet": "LeNet-5",
+    "cnn": "CNN",  # small VGG-style network
+    "resnet": "ResNet",  # a few residual blocks with batch norm
+}
 
 
 class ModelError(Exception):
@@ -170,9 +189,71 @@ DATASETS: dict[str, Dataset] = {  # in the order the app lists them: Digits befo
 }
 
 
-def model_id(dataset: str, architecture: str) -> str:
-    """'mnist-cnn': the model's id and its folder's name."""
-    return f"{dataset}-{architecture}"
+@dataclass(frozen=True)
+class BinaryTask:
+    """A one-vs-rest question asked of a dataset ("Is it a 7?"): the binary lab's models answer
+    it with one sigmoid output. Their graph still gives "probabilities" [batch, 2], ordered
+    (no, yes), so every view of the app works on them unchanged; `positive` says which of the
+    dataset's classes count as "yes" (the test set's labels become 0/1 through it)."""
+
+    key: str  # "is-7": the last part of the model id, "mnist-linear-is-7"
+    dataset: str  # a DATASETS key
+    question: str  # "Is it a 7?"
+    positive: tuple[int, ...]  # the dataset's class indices that mean "yes"
+    yes: str  # "7": the title of the positive class
+    no: str  # "not 7"
+
+    @property
+    def classes(self) -> tuple[str, str]:
+        """The model's two classes, in the order of its outputs."""
+        return self.no, self.yes
+
+    def binary_labels(self, labels: Sequence[int]) -> list[int]:
+        """The dataset's labels as 0 (no) / 1 (yes)."""
+        positive = set(self.positive)
+        return [int(label in positive) for label in labels]
+
+    def to_dict(self) -> dict:
+        return {"kind": "binary", "key": self.key, "dataset": self.dataset,
+                "question": self.question, "positive": list(self.positive), "yes": self.yes,
+                "no": self.no}
+
+    @classmethod
+    def from_dict(cls, entry: object) -> BinaryTask:
+        """The task stored as a JSON object; ValueError saying why it is not usable."""
+        if not isinstance(entry, dict) or entry.get("kind") != "binary":
+            raise ValueError("the task is not a JSON object of kind 'binary'")
+        positive = entry.get("positive")
+        if not (isinstance(positive, list) and positive
+                and all(_whole(index) and 0 <= index < 1000 for index in positive)):
+            raise ValueError("the task's positive classes are not a list of class indices")
+        texts = [entry.get(name) for name in ("key", "dataset", "question", "yes", "no")]
+        if not all(isinstance(text, str) and 0 < len(text) <= 120 and text.isprintable()
+                   for text in texts):
+            raise ValueError("the task's key, dataset, question, yes or no is not a short line")
+        key, dataset, question, yes, no = texts
+        return cls(key, dataset, question, tuple(positive), yes, no)
+
+
+BINARY_TASKS: dict[str, BinaryTask] = {  # the binary lab's shipped questions
+    "is-7": BinaryTask("is-7", "mnist", "Is it a 7?", (7,), "7", "not 7"),
+    # Sandal, Sneaker, Ankle boot
+    "is-shoe": BinaryTask("is-shoe", "fashion", "Is it a shoe?", (5, 7, 9), "shoe",
+                          "not a shoe"),
+}
+
+
+def imbalance_variant(class_index: int, fraction: float, class_weights: bool) -> str:
+    """The id part of a model trained with one class cut down: '5-at-5pct', with class weights
+    '5-at-5pct-weighted' (--imbalance 5:0.05 [--class-weights])."""
+    return f"{class_index}-at-{fraction * 100:g}pct" + ("-weighted" if class_weights else "")
+
+
+def model_id(dataset: str, architecture: str, variant: str = "") -> str:
+    """'mnist-cnn': the model's id and its folder's name; a variant (a binary task, an
+    imbalanced training set) is added at the end: 'mnist-linear-is-7',
+    'mnist-dense-5-at-5pct-weighted'."""
+    return "-".join(part for part in (dataset, architecture, variant) if part)
 
 
 @dataclass(frozen=True)
@@ -197,6 +278,12 @@ class ModelMetadata:
     reject_threshold: float | None = None
     # Extra outputs showing what the layers see; () for models exported before layer views.
     layers: tuple[LayerOutput, ...] = ()
+    # A binary lab model's question (classes are then task.classes); None: one class per
+    # dataset class, as usual.
+    task: BinaryTask | None = None
+    # How this model's training differs from its architecture's usual one, in words for the
+    # picker: "digit 5 cut to 5 % of training, class weights". "" for the usual training.
+    variant: str = ""
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -221,6 +308,10 @@ class ModelMetadata:
                                                "threshold": self.reject_threshold})
         if self.layers:
             entries[LAYERS_KEY] = layers_entry(self.layers)
+        if self.task is not None:
+            entries[TASK_KEY] = json.dumps(self.task.to_dict())
+        if self.variant:
+            entries[VARIANT_KEY] = self.variant
         return entries
 
     @classmethod
@@ -245,11 +336,20 @@ class ModelMetadata:
             threshold = _reject_threshold(metadata)
             temperature = float(_json(metadata.get("calibration", "{}")).get("temperature", 1))
             layers = read_layers(metadata[LAYERS_KEY]) if LAYERS_KEY in metadata else ()
+            task = BinaryTask.from_dict(_json(metadata[TASK_KEY])) if TASK_KEY in metadata \
+                else None
+            variant = metadata.get(VARIANT_KEY, "")
+            if len(variant) > 120 or not variant.isprintable():
+                raise ValueError("the variant is not one printable line of at most 120 "
+                                 "characters")
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
             raise ModelError(f"{source} has unreadable metadata: {exc}.") from None
         if not (isinstance(classes, list) and len(classes) >= 2
                 and all(isinstance(name, str) for name in classes)):
             raise ModelError(f"{source}: the metadata's class list is not a list of names.")
+        if task is not None and tuple(classes) != task.classes:
+            raise ModelError(f"{source}: the classes {classes} are not the binary task's "
+                             f"{list(task.classes)}.")
         if size != [recipe.canvas] * 2:
             raise ModelError(f"{source}: input size {size} does not match the preprocessing "
                              f"canvas.")
@@ -261,7 +361,7 @@ class ModelMetadata:
             classes=tuple(classes), mean=mean, std=std, recipe=recipe, params=params,
             test_accuracy=accuracy, summary=metadata.get("architecture_summary", ""),
             description=metadata.get("description", ""), temperature=temperature,
-            reject_threshold=threshold, layers=layers)
+            reject_threshold=threshold, layers=layers, task=task, variant=variant)
 
 
 def _reject_threshold(metadata: dict[str, str]) -> float | None:

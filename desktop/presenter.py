@@ -15,12 +15,12 @@ from enum import Enum
 from pathlib import Path
 
 from desktop import APP_NAME, __version__
+from desktop.model_format import ARCHITECTURE_TITLES
 from desktop.models import ModelEntry, ModelInfo, Prediction
 from desktop.numbers import NumberReading
 from desktop.paths import MODELS_ENV
 from desktop.verdict import State, Verdict, percent, verdict
 
-ARCHITECTURE_TITLES = {"cnn": "CNN", "dense": "Dense"}
 # What to draw, per dataset, for "Draw a digit here" (anything else gets a generic prompt).
 DRAW_SUBJECTS = {"mnist": "a digit", "fashion": "a piece of clothing"}
 DRAW_HINT = "or drop a picture, paste one, or pick a sample"
@@ -28,7 +28,7 @@ SAMPLES_TITLE = "Samples from the test set"
 
 
 def architecture_title(architecture: str) -> str:
-    """'cnn' -> 'CNN', 'dense' -> 'Dense'; unknown names are title-cased."""
+    """'cnn' -> 'CNN', 'lenet' -> 'LeNet-5'; unknown names are title-cased."""
     return ARCHITECTURE_TITLES.get(architecture, architecture.title())
 
 

@@ -80,6 +80,22 @@ def test_metadata_round_trips_through_strings() -> None:
     assert ModelMetadata.from_strings(plain.to_strings(), "model.onnx") == plain
 
 
+def test_binary_tasks_and_variants_round_trip() -> None:
+    """A binary lab model: two classes (no, yes) and its question; a variant's words."""
+    task = model_format.BINARY_TASKS["is-shoe"]
+    binary = dataclasses.replace(
+        metadata(), model_id=model_format.model_id("fashion", "linear", task.key),
+        dataset="fashion", classes=task.classes, task=task, reject_threshold=None)
+    assert binary.model_id == "fashion-linear-is-shoe"
+    assert ModelMetadata.from_strings(binary.to_strings(), "model.onnx") == binary
+    assert task.binary_labels([5, 0, 7, 9, 8]) == [1, 0, 1, 1, 0]
+    variant = model_format.imbalance_variant(5, 0.05, class_weights=True)
+    assert model_format.model_id("mnist", "dense", variant) == "mnist-dense-5-at-5pct-weighted"
+    cut = dataclasses.replace(metadata(), variant="digit 5 cut to 5 % of training")
+    assert ModelMetadata.from_strings(cut.to_strings(), "model.onnx") == cut
+    assert "task" not in metadata().to_strings() and "variant" not in metadata().to_strings()
+
+
 def test_the_shipped_metadata_is_read_as_the_trainer_writes_it() -> None:
     """Format "1" as written before the contract existed (test accuracy with 6 decimals)."""
     import onnx
@@ -106,6 +122,11 @@ def test_the_shipped_metadata_is_read_as_the_trainer_writes_it() -> None:
                        '"center": "mass"}'}, "fit=40, canvas=28"),
     ({"rejection": '{"output": "other", "threshold": 0.5}'}, "not a threshold in 0..1"),
     ({"params": "many"}, "unreadable metadata"),
+    ({"task": '{"kind": "binary", "key": "is-7", "dataset": "mnist", "question": "7?", '
+              '"positive": [], "yes": "7", "no": "not 7"}'}, "not a list of class indices"),
+    ({"task": json.dumps(model_format.BINARY_TASKS["is-7"].to_dict())},
+     "are not the binary task's ['not 7', '7']"),
+    ({"variant": "two\nlines"}, "not one printable line"),
 ])
 def test_bad_metadata_gets_a_clear_message(change: dict, message: str) -> None:
     strings = {key: value for key, value in {**metadata().to_strings(), **change}.items()

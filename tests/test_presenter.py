@@ -172,7 +172,8 @@ def test_small_words() -> None:
     assert presenter.window_title("seven.png") == f"seven.png - {APP_NAME}"
     assert presenter.latency(0.00234) == "Classified in 2.3 ms"
     assert presenter.accuracy(math.nan) == "" and presenter.accuracy(0.9921) == "99.2 %"
-    assert presenter.architecture_title("resnet") == "Resnet"
+    assert presenter.architecture_title("resnet") == "ResNet"
+    assert presenter.architecture_title("transformer") == "Transformer"
     assert presenter.drop_to_open(None) == "Drop to open the picture"
     about = presenter.about_html(Path("/models"), {"Qt": "6.9", "ONNX Runtime": "1.2"})
     assert "<p>Models: /models</p>" in about and "Qt 6.9 · ONNX Runtime 1.2" in about
