@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import APP_NAME, layers, presenter
+from desktop import APP_NAME, layers, model_choices, presenter
 from desktop.gui import icons, settings
 from desktop.gui.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
 from desktop.gui.gallery import SampleGallery
@@ -243,33 +243,43 @@ class WindowActionsMixin:
 
     def _refresh_model_choices(self) -> None:
         """Rebuild both from the controller's models (after discovery or a failure)."""
-        choices = presenter.model_choices(self.controller.entries,
-                                          self.controller.unusable_reason)
+        choices = model_choices.model_choices(self.controller.entries,
+                                              self.controller.unusable_reason)
         current = self.controller.current
         current_key = current.key if current else None
         self.model_picker.set_choices(choices, current_key)
         self._picker_action.setVisible(bool(choices))
+        if hasattr(self, "compare_view"):
+            self.compare_view.set_choices(choices, current_key)
         self.model_menu.clear()
         for action in self.model_actions.actions():
             self.model_actions.removeAction(action)
-        for number, choice in enumerate(choices, start=1):
-            action = QAction(choice.menu_text, self)
-            action.setCheckable(True)
-            action.setData(choice.key)
-            action.setEnabled(choice.usable)
-            action.setChecked(choice.key == current_key)
-            action.setToolTip(choice.menu_tooltip)
-            action.setStatusTip(action.toolTip())
-            if number <= 9:
-                action.setShortcut(QKeySequence(f"Ctrl+{number}"))
-            self.model_actions.addAction(action)
-            self.model_menu.addAction(action)
+        for dataset, title in model_choices.datasets(choices):  # one submenu per dataset
+            submenu = self.model_menu.addMenu(title)
+            submenu.setToolTipsVisible(True)
+            previous = None
+            for choice in (c for c in choices if c.dataset == dataset):
+                if previous is not None and choice.group != previous:
+                    submenu.addSeparator()
+                previous = choice.group
+                submenu.addAction(self._model_action(choice, current_key))
         self._fit_toolbar()
         if not choices:
             empty = self.model_menu.addAction("No models found")
             empty.setEnabled(False)
         self.model_menu.addSeparator()
         self.model_menu.addAction(self.reload_action)
+
+    def _model_action(self, choice: model_choices.ModelChoice, current_key: str | None) -> QAction:
+        action = QAction(choice.text, self)
+        action.setCheckable(True)
+        action.setData(choice.key)
+        action.setEnabled(choice.usable)
+        action.setChecked(choice.key == current_key)
+        action.setToolTip(choice.tooltip)
+        action.setStatusTip(choice.tooltip.splitlines()[0])
+        self.model_actions.addAction(action)
+        return action
 
     # --- drawing tools ------------------------------------------------------------------------
 
