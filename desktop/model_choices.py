@@ -71,12 +71,19 @@ class ModelChoice:
         return self.reason is None
 
     @property
-    def text(self) -> str:
-        """The picker's and the menu's entry: 'LeNet-5 · 99.1 %', 'Your CNN (trained ...)'."""
+    def label(self) -> str:
+        """Its name among its dataset's models: 'LeNet-5', 'Your CNN (trained 2026-11-21)'."""
         if self.group is Group.YOURS:
             return f"Your {self.kind}" + (f" ({self.run})" if self.run else "")
+        return self.kind
+
+    @property
+    def text(self) -> str:
+        """The picker's and the menu's entry: 'LeNet-5 · 99.1 %', 'Your CNN (trained ...)'."""
         score = accuracy(self.test_accuracy)
-        return f"{self.kind}{SEPARATOR}{score}" if score and self.usable else self.kind
+        if self.group is Group.YOURS or not (score and self.usable):
+            return self.label
+        return f"{self.label}{SEPARATOR}{score}"
 
     @property
     def title(self) -> str:
