@@ -37,6 +37,9 @@ COLUMNS = (
     ("Trained", "How long its training took"),
 )
 
+# The figure columns in words, for the model's tooltip.
+FIGURE_WORDS = ("Test accuracy", "handwriting", "weights", "time", "training")
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -120,11 +123,15 @@ def compare_rows(choices: list[ModelChoice], infos: Mapping[str, ModelInfo],
         info = infos[choice.key]
         outcome = outcomes.get(choice.key) if picture else None
         answer, bars, probabilities, top, muted = _answer(info, picture, outcome)
-        rows.append(Row(choice.key, choice.key == current_key, order, (
-            Cell(choice.label, order, choice.tooltip), answer, bars,
-            _accuracy_cell(info.test_accuracy), _handwriting(figures, choice.key),
-            _weights(info.params), _latency(picture, outcome),
-            _training(training.get(choice.key))), probabilities, top, muted))
+        figures_cells = (_accuracy_cell(info.test_accuracy), _handwriting(figures, choice.key),
+                         _weights(info.params), _latency(picture, outcome),
+                         _training(training.get(choice.key)))
+        # The name's tooltip holds every figure too: a narrow table leaves some columns out.
+        said = ", ".join(f"{words} {cell.text}" for words, cell
+                         in zip(FIGURE_WORDS, figures_cells, strict=True))
+        name = Cell(choice.label, order, f"{choice.tooltip}\n{said}")
+        rows.append(Row(choice.key, choice.key == current_key, order,
+                        (name, answer, bars, *figures_cells), probabilities, top, muted))
     return rows
 
 
@@ -221,3 +228,27 @@ def _training(time_and_reason: tuple[float | None, str] | None) -> Cell:
     if seconds is None:
         return Cell(NONE, -1.0, why)
     return Cell(duration(seconds), seconds, f"Its training took {seconds:,.0f} s")
+
+
+def headline(dataset_title: str, count: int, picture: bool) -> str:
+    """The line above the table: 'Digits: 9 models on this picture'."""
+    models = f"{count} model{'s' if count != 1 else ''}"
+    if not picture:
+        return f"{dataset_title}: {models}, waiting for a picture"
+    return f"{dataset_title}: {models} on this picture"
+
+
+HINT = "Click a row to use that model, a column title to sort by it."
+
+
+def widest_answer(infos: list[ModelInfo]) -> str:
+    """The longest text these models' Answer cells can hold (the column is made that wide)."""
+    texts = ["draw something", "nothing to see", "failed"]
+    for info in infos:
+        texts.append(f"not {subject(info.dataset)}")
+        if info.task is not None:
+            texts.append(f"{info.task.yes}: yes, {percent(1.0)}")
+        else:  # "maybe" is said only below one half
+            texts += [f"maybe {name}, {percent(0.499)}" for name in info.classes]
+            texts += [f"{name}, {percent(1.0)}" for name in info.classes]
+    return max(texts, key=len)

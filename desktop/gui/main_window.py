@@ -91,6 +91,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
         self.loader.loaded.connect(self._on_picture_loaded)
         self.loader.failed.connect(self.show_error)
         self.model_picker.modelChosen.connect(self.select_model)
+        self.compare_view.modelChosen.connect(self.select_model)
         self.model_actions.triggered.connect(
             lambda action: self.select_model(str(action.data())))
         self.controller.currentModelChanged.connect(self._on_current_model_changed)
@@ -246,6 +247,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
                 self.latency_label.setText(presenter.latency(result.seconds))
         self.prediction_panel.show(view)
         self.inside_view.show_input(self.controller.classifier(), gray)
+        self.compare_view.show_input(gray)
         self.resultsUpdated.emit()
 
     # --- window events ------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME, layers, model_choices, presenter
 from desktop.gui import icons, settings
 from desktop.gui.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
+from desktop.gui.compare_view import CompareView
 from desktop.gui.gallery import SampleGallery
 from desktop.gui.inside_view import InsideView
 from desktop.gui.layers_view import LayersPage
@@ -67,7 +68,11 @@ class WindowActionsMixin:
         self.prediction_panel = PredictionPanel()
         self.training_panel = TrainingPanel()
         self.results_tabs = QTabWidget(objectName="resultsTabs")
+        self.compare_view = CompareView(self.controller)
         self.results_tabs.addTab(self.prediction_panel, "Prediction")
+        compare = self.results_tabs.addTab(self.compare_view, "Compare")
+        self.results_tabs.setTabToolTip(compare, "The picture through every model of the "
+                                        "dataset at once: answers, accuracy, size and speed")
         self.results_tabs.addTab(self.training_panel, "Training")
         self.inside_view = InsideView()
         self.inside_view.add_page(SaliencyView(), "What it looked at", SALIENCY_TIP)
@@ -249,8 +254,7 @@ class WindowActionsMixin:
         current_key = current.key if current else None
         self.model_picker.set_choices(choices, current_key)
         self._picker_action.setVisible(bool(choices))
-        if hasattr(self, "compare_view"):
-            self.compare_view.set_choices(choices, current_key)
+        self.compare_view.set_choices(choices, current_key)
         self.model_menu.clear()
         for action in self.model_actions.actions():
             self.model_actions.removeAction(action)
