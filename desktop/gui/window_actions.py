@@ -32,6 +32,7 @@ from desktop.gui.compare_view import CompareView
 from desktop.gui.gallery import SampleGallery
 from desktop.gui.inside_view import InsideView
 from desktop.gui.layers_view import LayersPage
+from desktop.gui.model_menu import ModelMenu
 from desktop.gui.model_picker import ModelPicker
 from desktop.gui.prediction_panel import PredictionPanel
 from desktop.gui.saliency_view import SALIENCY_TIP, SaliencyView
@@ -193,6 +194,7 @@ class WindowActionsMixin:
                               self.smaller_action])
         self.model_menu = bar.addMenu("&Model")
         self.model_menu.setToolTipsVisible(True)
+        self._model_menu = ModelMenu(self.model_menu, self.model_actions, [self.reload_action])
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.about_action, self.about_qt_action])
 
@@ -247,7 +249,8 @@ class WindowActionsMixin:
     # --- the Model menu and the toolbar's model picker ----------------------------------------
 
     def _refresh_model_choices(self) -> None:
-        """Rebuild both from the controller's models (after discovery or a failure)."""
+        """Rebuild the picker, the Model menu and the Compare tab from the controller's models
+        (after discovery or a failure)."""
         choices = model_choices.model_choices(self.controller.entries,
                                               self.controller.unusable_reason)
         current = self.controller.current
@@ -255,35 +258,8 @@ class WindowActionsMixin:
         self.model_picker.set_choices(choices, current_key)
         self._picker_action.setVisible(bool(choices))
         self.compare_view.set_choices(choices, current_key)
-        self.model_menu.clear()
-        for action in self.model_actions.actions():
-            self.model_actions.removeAction(action)
-        for dataset, title in model_choices.datasets(choices):  # one submenu per dataset
-            submenu = self.model_menu.addMenu(title)
-            submenu.setToolTipsVisible(True)
-            previous = None
-            for choice in (c for c in choices if c.dataset == dataset):
-                if previous is not None and choice.group != previous:
-                    submenu.addSeparator()
-                previous = choice.group
-                submenu.addAction(self._model_action(choice, current_key))
+        self._model_menu.show(choices, current_key)
         self._fit_toolbar()
-        if not choices:
-            empty = self.model_menu.addAction("No models found")
-            empty.setEnabled(False)
-        self.model_menu.addSeparator()
-        self.model_menu.addAction(self.reload_action)
-
-    def _model_action(self, choice: model_choices.ModelChoice, current_key: str | None) -> QAction:
-        action = QAction(choice.text, self)
-        action.setCheckable(True)
-        action.setData(choice.key)
-        action.setEnabled(choice.usable)
-        action.setChecked(choice.key == current_key)
-        action.setToolTip(choice.tooltip)
-        action.setStatusTip(choice.tooltip.splitlines()[0])
-        self.model_actions.addAction(action)
-        return action
 
     # --- drawing tools ------------------------------------------------------------------------
 
