@@ -3,6 +3,11 @@
     python benchmarks/screenshots.py OUTDIR [--models-dir DIR] [--readme PATH]
     python benchmarks/screenshots.py OUTDIR --sizes     # the window at 1280x800, 1024x700 and
                                                         # its minimum size
+    python benchmarks/screenshots.py OUTDIR --compare   # only the model picker opened and the
+                                                        # Compare tab, at those sizes
+
+--benchmarks FILE shows the Compare tab's handwriting figures from FILE instead of
+resources/benchmarks.json (benchmarks/compare_shots.py).
 
 Runs the real window with real models. Use a real display, or Xvfb:
     Xvfb :99 -screen 0 1400x900x24 &  DISPLAY=:99 QT_QPA_PLATFORM=xcb python benchmarks/...
@@ -160,6 +165,21 @@ def look_inside(app: QApplication, window: MainWindow, outdir: Path, tag: str) -
     window.results_tabs.setCurrentWidget(window.prediction_panel)
 
 
+def compare_at_sizes(app: QApplication, outdir: Path, models_dir: Path | None,
+                     benchmarks: Path | None) -> None:
+    """The model picker opened and the Compare tab at each review size."""
+    from benchmarks.compare_shots import picker_and_compare
+
+    for size in REVIEW_SIZES:
+        window = new_window(app, models_dir)
+        if size is None:
+            size = (window.minimumWidth(), window.minimumHeight())
+        window.resize(*size)
+        settle(app, 0.3)
+        picker_and_compare(app, window, outdir, f"{size[0]}x{size[1]}", benchmarks)
+        window.close()
+
+
 def sized_shots(app: QApplication, outdir: Path, models_dir: Path | None) -> None:
     """The window at each review size in the states testers looked at: the clothing prompt
     with the gallery's marked mistakes, a sure and an unsure digit, the training tab, a long
@@ -261,12 +281,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="also write the drawn-digit shot here (e.g. resources/screenshot.png)")
     parser.add_argument("--sizes", action="store_true",
                         help="only the review shots at 1280x800, 1024x700 and the minimum size")
+    parser.add_argument("--compare", action="store_true",
+                        help="only the model picker and the Compare tab at those sizes")
+    parser.add_argument("--benchmarks", type=Path, default=None,
+                        help="the Compare tab's benchmark figures (default: resources/)")
     args = parser.parse_args(argv)
     args.outdir.mkdir(parents=True, exist_ok=True)
     app = create_application()
     app.setStyle("Fusion")
+    if args.sizes or args.compare:
+        compare_at_sizes(app, args.outdir, args.models_dir, args.benchmarks)
     if args.sizes:
         sized_shots(app, args.outdir, args.models_dir)
+    if args.sizes or args.compare:
         return 0
     light = QApplication.palette()
 
@@ -355,6 +382,9 @@ def main(argv: list[str] | None = None) -> int:
     look_inside(app, window, args.outdir, "20-dark")
     app.setPalette(light)
 
+    from benchmarks.compare_shots import picker_and_compare
+
+    picker_and_compare(app, window, args.outdir, "21", args.benchmarks)
     window.move(40, 40)
     window.menuBar().setActiveAction(window.model_menu.menuAction())
     settle(app, 0.4)

@@ -150,7 +150,7 @@ def _answer(info: ModelInfo, picture: bool, outcome: Outcome | None):
         return Cell("nothing to see", -1.0, "The picture is blank: there is no ink or object "
                                             "in it."), nothing, (), 0, False
     said = verdict(prediction, info.classes, info.dataset)
-    sure = percent(prediction.confidence)
+    sure = whole_percent(prediction.confidence)
     if not prediction.accepted:
         text, sort = f"not {subject(info.dataset)}", -prediction.outlier
     elif info.task is not None:
@@ -165,6 +165,11 @@ def _answer(info: ModelInfo, picture: bool, outcome: Outcome | None):
     probabilities = tuple(float(p) for p in prediction.probabilities)
     return (Cell(text, sort, f"{said.headline}\n{said.detail}"), bars, probabilities,
             prediction.index, not prediction.accepted)
+
+
+def whole_percent(probability: float) -> str:
+    """0.934 -> '93 %': the Answer column is narrow; the bars' tooltip has the decimals."""
+    return f"{100 * probability:.0f} %"
 
 
 def _accuracy_cell(test_accuracy: float) -> Cell:
@@ -247,8 +252,8 @@ def widest_answer(infos: list[ModelInfo]) -> str:
     for info in infos:
         texts.append(f"not {subject(info.dataset)}")
         if info.task is not None:
-            texts.append(f"{info.task.yes}: yes, {percent(1.0)}")
+            texts.append(f"{info.task.yes}: yes, {whole_percent(1.0)}")
         else:  # "maybe" is said only below one half
-            texts += [f"maybe {name}, {percent(0.499)}" for name in info.classes]
-            texts += [f"{name}, {percent(1.0)}" for name in info.classes]
+            texts += [f"maybe {name}, {whole_percent(0.49)}" for name in info.classes]
+            texts += [f"{name}, {whole_percent(1.0)}" for name in info.classes]
     return max(texts, key=len)

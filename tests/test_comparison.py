@@ -75,7 +75,7 @@ def test_the_rows_say_each_models_answer(entries, digits, choices, tmp_path) -> 
     for row, choice in zip(rows, usable, strict=True):
         info, prediction = infos[row.key], outcomes[row.key].prediction
         answer = row.cells[COLUMN["Answer"]].text
-        sure = percent(prediction.confidence)
+        sure = comparison.whole_percent(prediction.confidence)
         if info.task is not None:
             assert answer == f"7: {'yes' if prediction.index == 1 else 'no'}, {sure}"
         else:
@@ -147,3 +147,4 @@ def test_figures_in_few_characters() -> None:
     assert comparison.milliseconds(0.0123) == "12 ms"
     assert comparison.duration(7.25) == "7.2 s" and comparison.duration(76) == "76 s"
     assert comparison.duration(634) == "11 min" and comparison.duration(5400) == "1.5 h"
+    assert comparison.whole_percent(0.934) == "93 %" and comparison.whole_percent(1.0) == "100 %"

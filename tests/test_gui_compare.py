@@ -11,12 +11,12 @@ import pytest
 from gui_support import draw, open_file, open_window, samples, wait_ready
 from many_models import write_many_models
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 
 from desktop import comparison, models
 from desktop.benchmark_figures import HANDWRITING
 from desktop.gui.compare_table import ANSWER, BARS_ROLE, MODEL
 from desktop.gui.scripted_input import DIGITS
-from desktop.verdict import percent
 
 BROKEN = "mnist-deep"
 PEN = [title for title, _ in comparison.COLUMNS].index("Pen")
@@ -65,7 +65,7 @@ def _check_rows_against_the_models(window, dataset: str) -> None:
         elif not alone.accepted:
             assert answer.startswith("not ")
         else:
-            assert answer.endswith(f"{alone.label}, {percent(alone.confidence)}")
+            assert answer.endswith(f"{alone.label}, {comparison.whole_percent(alone.confidence)}")
 
 
 def test_one_row_per_usable_model_with_its_own_answer(qtbot, window):
@@ -154,3 +154,27 @@ def test_handwriting_figures_come_from_the_benchmarks_file(qtbot, window, tmp_pa
     view.set_figures_file(figures)
     assert table.item(table.row_of("mnist-cnn"), PEN).text() == comparison.NONE
     assert "is damaged" in table.item(table.row_of("mnist-cnn"), PEN).toolTip()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1024, 700), "minimum"])
+def test_nothing_is_clipped_at_any_window_size(qtbot, window, size):
+    if size == "minimum":
+        size = (window.minimumWidth(), window.minimumHeight())
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == tuple(size))
+    qtbot.mouseClick(window.model_picker.datasets.buttons["fashion"], Qt.MouseButton.LeftButton)
+    wait_ready(qtbot, window)
+    open_file(qtbot, window, samples("fashion")[0])
+    _wait_for_answers(qtbot, window, "fashion")
+    table = window.compare_view.table
+    shown = [c for c in range(table.columnCount()) if not table.isColumnHidden(c)]
+    assert {MODEL, ANSWER, 2} <= set(shown)
+    assert sum(table.columnWidth(c) for c in shown) <= table.viewport().width()
+    metrics = QFontMetrics(table.font())
+    for row in range(table.rowCount()):
+        for column in shown[1:]:  # the names may wrap; every figure fits on its line
+            text = table.item(row, column).text()
+            assert metrics.horizontalAdvance(text) < table.columnWidth(column) - 6, text
+        name = table.item(row, MODEL).toolTip()
+        for column in set(range(3, table.columnCount())) - set(shown):  # said in the tooltip
+            assert table.item(row, column).text() in name

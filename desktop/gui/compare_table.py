@@ -8,7 +8,7 @@ column, the least needed ones step aside (their figures stay in the row's toolti
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRectF, Qt
+from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,11 +28,11 @@ KEY_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 BARS_ROLE = Qt.ItemDataRole.UserRole + 2  # (probabilities, top, muted)
 MODEL, ANSWER, BARS = 0, 1, 2
-BARS_WIDTH = 64
+BARS_WIDTH = 60
 # The widest text of the figure columns ("Test", "Pen", "Weights", "Time", "Trained").
 WIDEST = {3: "100.0 %", 4: "100.0 %", 5: "999k", 6: "10.00 ms", 7: "59 min"}
-HIDE_FIRST = (7, 5, 4, 3)  # columns that step aside in a narrow table, in this order
-MODEL_MIN = 120  # the model's name gets at least this much before columns step aside
+HIDE_FIRST = (7, 5, 4, 6, 3)  # columns that step aside in a narrow table, in this order
+MODEL_MIN = 110  # the model's name gets at least this much before columns step aside
 
 
 class _Item(QTableWidgetItem):
@@ -43,7 +43,11 @@ class _Item(QTableWidgetItem):
 
 
 class _Bars(QStyledItemDelegate):
-    """Paints a row's probabilities as small bars, the top one highlighted."""
+    """Paints a row's probabilities as small bars, the top one highlighted. Its height, two
+    lines of text, is every row's: a name on two lines fits, and the bars have room."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        return QSize(BARS_WIDTH, 2 * option.fontMetrics.height() + 8)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         option = QStyleOptionViewItem(option)
@@ -92,10 +96,12 @@ class CompareTable(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setShowGrid(False)
         self.setAlternatingRowColors(True)
-        self.setWordWrap(False)
-        # Long names keep both ends: "MLP, digit 5…class weights" and "MLP, digit 5…of training".
+        # Long names ("MLP, digit 5 cut to 5 % of training, class weights") take two lines;
+        # the rows' heights follow the names only, never the answers.
+        self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.verticalHeader().hide()
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(MODEL, QHeaderView.ResizeMode.Stretch)
@@ -170,7 +176,7 @@ class CompareTable(QTableWidget):
         for column, text in WIDEST.items():
             title = COLUMNS[column][0]
             widths[column] = max(metrics.horizontalAdvance(text),
-                                 header.horizontalAdvance(title) + 6) + 14
+                                 header.horizontalAdvance(title) + 4) + 12
         for column, width in widths.items():
             self.setColumnWidth(column, width)
         room = self.viewport().width() - MODEL_MIN

@@ -1,0 +1,78 @@
+"""Screenshots of the model picker opened and of the Compare tab, for benchmarks/screenshots.py
+(which calls `picker_and_compare` in both its runs).
+
+    python benchmarks/screenshots.py OUTDIR --sizes --models-dir DIR [--benchmarks FILE]
+
+With a folder of many models (`python tests/many_models.py DIR` makes one from the shipped
+models) the drop-down and the table show what the course's models will look like.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
+
+from benchmarks.screenshots import draw, open_sample, pick, save, settle, wait_ready
+from desktop.gui.main_window import MainWindow
+from desktop.gui.scripted_input import NOT_DIGITS, draw_shape
+from desktop.gui.style import dark_palette
+
+
+def picker_open(app: QApplication, window: MainWindow, outdir: Path, tag: str) -> None:
+    """The model drop-down opened on the current dataset's models (a whole-screen grab: the
+    list is a window of its own)."""
+    window.move(0, 0)
+    combo = window.model_picker.combo
+    combo.showPopup()
+    settle(app, 0.4)
+    save(window, outdir, f"{tag}-picker-open", whole_screen=True)
+    combo.hidePopup()
+    settle(app, 0.2)
+
+
+def wait_compared(app: QApplication, window: MainWindow) -> None:
+    view = window.compare_view
+    settle(app, 0.3, until=lambda: not view.runner.busy and bool(view.outcomes))
+
+
+def picker_and_compare(app: QApplication, window: MainWindow, outdir: Path, tag: str,
+                       benchmarks: Path | None = None) -> None:
+    """The picker opened, then the Compare tab: empty canvas, a drawn digit, a scribble that
+    is no digit, a clothing sample, and a digit in the dark palette."""
+    view = window.compare_view
+    if benchmarks is not None:
+        view.set_figures_file(benchmarks)
+    if pick(window, "mnist"):
+        wait_ready(app, window)
+    picker_open(app, window, outdir, tag)
+    window.canvas.clear()
+    window.results_tabs.setCurrentWidget(view)
+    settle(app, 0.4)
+    save(window, outdir, f"{tag}-compare-empty")
+    draw(app, window, "5")
+    wait_compared(app, window)
+    save(window, outdir, f"{tag}-compare-digit")
+    window.canvas.clear()
+    draw_shape(window.canvas, NOT_DIGITS["cross"])
+    QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))
+    wait_compared(app, window)
+    save(window, outdir, f"{tag}-compare-not-a-digit")
+    if pick(window, "fashion"):
+        wait_ready(app, window)
+        open_sample(app, window, "7-sneaker-00009.png")
+        wait_compared(app, window)
+        save(window, outdir, f"{tag}-compare-clothing")
+        picker_open(app, window, outdir, f"{tag}-clothing")
+        pick(window, "mnist")
+        wait_ready(app, window)
+    light = app.palette()
+    app.setPalette(dark_palette())
+    draw(app, window, "8")
+    wait_compared(app, window)
+    save(window, outdir, f"{tag}-compare-dark")
+    picker_open(app, window, outdir, f"{tag}-dark")
+    app.setPalette(light)
+    window.results_tabs.setCurrentWidget(window.prediction_panel)
+    settle(app, 0.2)
