@@ -97,11 +97,11 @@ class CompareTable(QTableWidget):
         self.setShowGrid(False)
         self.setAlternatingRowColors(True)
         # Long names ("MLP, digit 5 cut to 5 % of training, class weights") take two lines;
-        # the rows' heights follow the names only, never the answers.
+        # the rows' heights are measured when the names or the widths change, never while the
+        # answers do.
         self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.verticalHeader().hide()
-        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(MODEL, QHeaderView.ResizeMode.Stretch)
@@ -110,6 +110,7 @@ class CompareTable(QTableWidget):
         self.setSortingEnabled(True)
         self.sortByColumn(MODEL, Qt.SortOrder.AscendingOrder)
         self._widest_answer = "draw something"
+        self._names: list[tuple[str, str]] = []
 
     def key_at(self, row: int) -> str | None:
         item = self.item(row, MODEL)
@@ -131,6 +132,9 @@ class CompareTable(QTableWidget):
         """Show `rows`: updated in place when the same models are listed, so nothing moves."""
         sorting = self.isSortingEnabled()
         self.setSortingEnabled(False)  # else every setItem re-sorts the rows under our feet
+        names = [(row.key, row.cells[MODEL].text) for row in rows]
+        measure = names != self._names
+        self._names = names
         if sorted(self.model_keys()) != sorted(row.key for row in rows):
             self.clearContents()
             self.setRowCount(len(rows))
@@ -156,6 +160,8 @@ class CompareTable(QTableWidget):
             if row.chosen:
                 chosen = position
         self.setSortingEnabled(sorting)
+        if measure:
+            self.resizeRowsToContents()
         if chosen >= 0:
             self.selectRow(self.row_of(next(r.key for r in rows if r.chosen)))
         else:
@@ -187,3 +193,4 @@ class CompareTable(QTableWidget):
             hidden.add(column)
         for column in WIDEST:
             self.setColumnHidden(column, column in hidden)
+        self.resizeRowsToContents()  # the names may wrap otherwise now

@@ -137,7 +137,8 @@ class CompareView(QWidget):
             ready = {c.key: self._controller.classifier(c.key) for c in self._rows_choices()}
             classifiers = {key: found for key, found in ready.items() if found is not None}
             self.runner.request(_run, self._dataset, classifiers, self._gray)
-        self._render()
+        if self._gray is None or not self._outcomes:
+            self._render()  # else the rows keep the last answers until the new ones come
 
     def _on_outcomes(self, result: tuple[str | None, dict[str, Outcome]]) -> None:
         dataset, outcomes = result
