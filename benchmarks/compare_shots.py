@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from benchmarks.screenshots import draw, open_sample, pick, save, settle, wait_ready
@@ -32,6 +33,24 @@ def picker_open(app: QApplication, window: MainWindow, outdir: Path, tag: str) -
     settle(app, 0.2)
 
 
+def model_menu_open(app: QApplication, window: MainWindow, outdir: Path, tag: str) -> None:
+    """The Model menu with its first dataset's submenu open, as the keyboard opens it."""
+    window.move(0, 0)
+    menu = window.model_menu
+    window.menuBar().setActiveAction(menu.menuAction())
+    settle(app, 0.3)
+    first = next((a for a in menu.actions() if a.menu() is not None), None)
+    if first is not None:
+        menu.setActiveAction(first)
+        QTest.keyClick(menu, Qt.Key.Key_Right)
+        settle(app, 0.4)
+    save(window, outdir, f"{tag}-model-menu", whole_screen=True)
+    if first is not None:
+        first.menu().hide()
+    menu.hide()
+    settle(app, 0.2)
+
+
 def wait_compared(app: QApplication, window: MainWindow) -> None:
     view = window.compare_view
     settle(app, 0.3, until=lambda: not view.runner.busy and bool(view.outcomes))
@@ -47,6 +66,7 @@ def picker_and_compare(app: QApplication, window: MainWindow, outdir: Path, tag:
     if pick(window, "mnist"):
         wait_ready(app, window)
     picker_open(app, window, outdir, tag)
+    model_menu_open(app, window, outdir, tag)
     window.canvas.clear()
     window.results_tabs.setCurrentWidget(view)
     settle(app, 0.4)

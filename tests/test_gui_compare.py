@@ -178,3 +178,12 @@ def test_nothing_is_clipped_at_any_window_size(qtbot, window, size):
         name = table.item(row, MODEL).toolTip()
         for column in set(range(3, table.columnCount())) - set(shown):  # said in the tooltip
             assert table.item(row, column).text() in name
+
+
+def test_enter_on_a_row_chooses_that_model(qtbot, window):
+    table = window.compare_view.table
+    table.setFocus()
+    table.setCurrentCell(table.row_of("mnist-resnet"), ANSWER)
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.controller.current.key == "mnist-resnet")
+    wait_ready(qtbot, window)

@@ -83,7 +83,7 @@ def test_choosing_a_model_switches_to_it(qtbot, window, model_id):
 
 def test_the_model_menu_lists_every_model_by_dataset(window, many):
     submenus = [a.menu() for a in window.model_menu.actions() if a.menu() is not None]
-    assert [menu.title() for menu in submenus] == ["Digits", "Clothing"]
+    assert [menu.title() for menu in submenus] == ["&Digits", "&Clothing"]
     for menu, dataset in zip(submenus, ("mnist", "fashion"), strict=True):
         listed = [a for a in menu.actions() if not a.isSeparator()]
         expected = _expected(many, dataset)

@@ -35,7 +35,7 @@ class ModelMenu:
             self.group.removeAction(action)
             action.deleteLater()  # owned by the window, which would keep every old one
         for dataset, title in datasets(choices):
-            submenu = self.menu.addMenu(title)
+            submenu = self.menu.addMenu(f"&{title}")  # Alt+M, then D for Digits
             submenu.setToolTipsVisible(True)
             previous = None
             for choice in (c for c in choices if c.dataset == dataset):
