@@ -135,7 +135,8 @@ def compare_rows(choices: list[ModelChoice], infos: Mapping[str, ModelInfo],
     return rows
 
 
-def _answer(info: ModelInfo, picture: bool, outcome: Outcome | None):
+def _answer(info: ModelInfo, picture: bool, outcome: Outcome | None
+            ) -> tuple[Cell, Cell, tuple[float, ...], int, bool]:
     """(answer cell, bars cell, probabilities, top, muted)."""
     nothing = Cell("", -1.0)
     if not picture:

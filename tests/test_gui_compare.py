@@ -187,3 +187,20 @@ def test_enter_on_a_row_chooses_that_model(qtbot, window):
     qtbot.keyClick(table, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.controller.current.key == "mnist-resnet")
     wait_ready(qtbot, window)
+
+
+def test_reloading_the_models_reads_their_figures_again(qtbot, window):
+    trained = [title for title, _ in comparison.COLUMNS].index("Trained")
+    table = window.compare_view.table
+
+    def figures_read() -> bool:
+        return all(table.item(r, trained).text() != "…" for r in range(table.rowCount()))
+
+    qtbot.waitUntil(figures_read, timeout=30000)
+    draw(window, DIGITS["1"])
+    _wait_for_answers(qtbot, window, "mnist")
+    window.reload_action.trigger()
+    wait_ready(qtbot, window)
+    qtbot.waitUntil(figures_read, timeout=30000)
+    _wait_for_answers(qtbot, window, "mnist")
+    _check_rows_against_the_models(window, "mnist")

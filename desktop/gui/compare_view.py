@@ -25,7 +25,7 @@ from desktop.gui.latest_task import LatestTaskRunner
 from desktop.gui.style import faint_text
 from desktop.gui.workers import TaskRunner
 from desktop.model_choices import ModelChoice
-from desktop.models import Classifier
+from desktop.models import Classifier, ModelInfo
 
 REST_MS = 250  # at most about four updates a second while drawing
 
@@ -107,7 +107,6 @@ class CompareView(QWidget):
         """Read the benchmark figures from `path` instead (None: resources/benchmarks.json)."""
         self._figures_file = path
         self._forget_figures()
-        self._render()
 
     @property
     def outcomes(self) -> dict[str, Outcome]:
@@ -120,7 +119,7 @@ class CompareView(QWidget):
         return [c for c in self._choices if c.dataset == self._dataset and c.usable
                 and self._info(c.key) is not None]
 
-    def _info(self, key: str):
+    def _info(self, key: str) -> ModelInfo | None:
         entry = self._controller.entry(key)
         return entry.info if entry is not None else None
 
@@ -171,9 +170,12 @@ class CompareView(QWidget):
         self._render()
 
     def _forget_figures(self) -> None:
-        """The models were read again (reloaded, retrained): so are their figures."""
+        """The models were read again (reloaded, retrained): so are their figures, and the
+        answers are asked for again."""
         self._training = {}
         self._figures = read_figures(self._figures_file)
+        self._outcomes = {}
+        self._refresh()
 
     def _render(self) -> None:
         choices = self._rows_choices()
