@@ -110,3 +110,12 @@ def test_the_picker_fits_the_toolbar_with_a_long_name_chosen(qtbot, window, size
                  if c.group is model_choices.Group.USUAL), key=len)
     assert combo.width() > QFontMetrics(combo.font()).horizontalAdvance(usual) + 20
     assert combo.toolTip().startswith("Digits - MLP, digit 5 cut to 5 % of training, class")
+
+
+def test_alt_w_goes_to_the_models(qtbot, window):
+    window.resize(1280, 800)  # wide enough for the words "Recognise ... with"
+    qtbot.waitUntil(lambda: window.model_picker._words[1].isVisible())
+    window.activateWindow()
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: window.model_picker.combo.hasFocus())

@@ -118,7 +118,7 @@ class ModelPicker(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(8)
-        self._words = [QLabel("Recognise"), QLabel("with")]
+        self._words = [QLabel("Recognise"), QLabel("&with")]  # Alt+W: to the models
         self._words[1].setBuddy(self.combo)
         layout.addWidget(self._words[0])
         layout.addWidget(self.datasets)
