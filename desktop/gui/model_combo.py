@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QStylePai
 from desktop.model_choices import ModelChoice
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
-WIDE_CHARACTERS = 24  # the drop-down's width in characters, and in a narrow window
-COMPACT_CHARACTERS = 15
+WIDE_CHARACTERS = 18  # the drop-down's width in characters: a usual model's whole name
+COMPACT_CHARACTERS = 14  # in a narrow window
 
 
 class ModelCombo(QComboBox):
