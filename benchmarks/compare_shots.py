@@ -3,8 +3,8 @@
 
     python benchmarks/screenshots.py OUTDIR --sizes --models-dir DIR [--benchmarks FILE]
 
-With a folder of many models (`python tests/many_models.py DIR` makes one from the shipped
-models) the drop-down and the table show what the course's models will look like.
+With a folder of many models (`PYTHONPATH=. python tests/many_models.py DIR` makes one from the
+shipped models) the drop-down and the table show what the course's models will look like.
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ def write_many_models(target: Path, broken: tuple[str, ...] = ()) -> Path:
     return target
 
 
-if __name__ == "__main__":  # python tests/many_models.py DIR: a folder to try the app with
+if __name__ == "__main__":  # PYTHONPATH=. python tests/many_models.py DIR: a folder to try
     import sys
 
     print(write_many_models(Path(sys.argv[1])))
