@@ -1,4 +1,6 @@
 """The Compare tab: the current picture through every usable model of a dataset, one row each.
+A picture of several digits is read as a number by every digit model, as the Prediction tab
+reads it (desktop.numbers).
 
 Plain Python (no Qt): `run_models` is what the tab runs off the UI thread, `training_times`
 what it reads once per model folder, and `compare_rows` decides what each row says; tests drive
@@ -19,6 +21,7 @@ from desktop.benchmark_figures import HANDWRITING, Figures
 from desktop.model_choices import ModelChoice, accuracy
 from desktop.model_format import ModelError, Recipe
 from desktop.models import Classifier, ModelEntry, ModelInfo, Prediction, load_metrics
+from desktop.numbers import NumberReading, read_number, reads_digits, segment
 from desktop.verdict import percent, subject, verdict
 
 RUNS = 3  # each model's latency is the fastest of this many runs on the picture
@@ -48,6 +51,9 @@ class Outcome:
     prediction: Prediction | None  # None: a blank picture, nothing to see
     seconds: float = math.nan  # the fastest run of the model itself
     error: str = ""
+    # Digit models, for a picture of several digits: the number read, as the Prediction tab
+    # reads it (seconds then covers splitting the picture and reading every digit, once).
+    number: NumberReading | None = None
 
 
 def run_models(classifiers: Mapping[str, Classifier], gray: np.ndarray) -> dict[str, Outcome]:
@@ -56,9 +62,14 @@ def run_models(classifiers: Mapping[str, Classifier], gray: np.ndarray) -> dict[
     outcome and never stops the others."""
     inputs: dict[Recipe, np.ndarray | None] = {}
     outcomes = {}
+    several = len(segment(gray)) > 1  # several digits, whichever model reads them
     for key, classifier in classifiers.items():
         info = classifier.info
         try:
+            number = _read_number(classifier, gray) if several and reads_digits(info) else None
+            if number is not None:
+                outcomes[key] = number
+                continue
             if info.recipe not in inputs:
                 inputs[info.recipe] = preprocess.to_model_input(gray, info.recipe)
             image = inputs[info.recipe]
@@ -74,6 +85,17 @@ def run_models(classifiers: Mapping[str, Classifier], gray: np.ndarray) -> dict[
         except (ModelError, ValueError) as error:
             outcomes[key] = Outcome(None, error=str(error))
     return outcomes
+
+
+def _read_number(classifier: Classifier, gray: np.ndarray) -> Outcome | None:
+    """The number the model reads in the picture; None when it reads one digit (it joined the
+    pieces), which is then classified as a whole picture."""
+    started = time.perf_counter()
+    reading = read_number(classifier, gray)
+    seconds = time.perf_counter() - started
+    if len(reading.digits) < 2:
+        return None
+    return Outcome(reading.digits[0].prediction, seconds, number=reading)
 
 
 def training_times(entries: list[ModelEntry]) -> dict[str, tuple[float | None, str]]:
@@ -150,6 +172,12 @@ def _answer(info: ModelInfo, picture: bool, outcome: Outcome | None
     if prediction is None:
         return Cell("nothing to see", -1.0, "The picture is blank: there is no ink or object "
                                             "in it."), nothing, (), 0, False
+    if outcome.number is not None:
+        digits = outcome.number.digits
+        said = ", ".join(f"{d.text} ({whole_percent(d.prediction.confidence)})" for d in digits)
+        sort = min(d.prediction.confidence for d in digits)
+        return (Cell(outcome.number.text, sort, f"Read as a number, left to right: {said}"),
+                Cell("", sort), (), 0, False)
     said = verdict(prediction, info.classes, info.dataset)
     sure = whole_percent(prediction.confidence)
     if not prediction.accepted:
@@ -214,6 +242,10 @@ def _latency(picture: bool, outcome: Outcome | None) -> Cell:
         return Cell(NONE, -1.0, "Measured on the picture: draw something.")
     if outcome is None or not math.isfinite(outcome.seconds):
         return Cell(NONE, -1.0, "Not measured for this picture.")
+    if outcome.number is not None:
+        return Cell(milliseconds(outcome.seconds), outcome.seconds,
+                    f"{outcome.seconds * 1e6:.0f} µs to split the picture and read its "
+                    f"{len(outcome.number.digits)} digits")
     return Cell(milliseconds(outcome.seconds), outcome.seconds,
                 f"{outcome.seconds * 1e6:.0f} µs for this picture, the fastest of {RUNS} runs")
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from many_models import write_many_models
 
-from desktop import comparison, image_io, model_choices, models
+from desktop import comparison, image_io, model_choices, models, numbers
 from desktop.benchmark_figures import HANDWRITING, read_figures
 from desktop.comparison import COLUMNS, NONE
 from desktop.verdict import percent
@@ -148,3 +148,20 @@ def test_figures_in_few_characters() -> None:
     assert comparison.duration(7.25) == "7.2 s" and comparison.duration(76) == "76 s"
     assert comparison.duration(634) == "11 min" and comparison.duration(5400) == "1.5 h"
     assert comparison.whole_percent(0.934) == "93 %" and comparison.whole_percent(1.0) == "100 %"
+
+
+def test_several_digits_are_read_as_a_number(entries, digits, choices, tmp_path) -> None:
+    two = np.concatenate([_sample("mnist", "2"), _sample("mnist", "7")], axis=1)  # "27"
+    outcomes = comparison.run_models(digits, two)
+    rows = {row.key: row for row in comparison.compare_rows(
+        choices, _infos(entries), None, True, outcomes, read_figures(tmp_path / "no.json"), {})}
+    for key, classifier in digits.items():
+        answer = rows[key].cells[COLUMN["Answer"]]
+        if numbers.reads_digits(classifier.info):  # as the Prediction tab reads it
+            reading = numbers.read_number(classifier, two)
+            assert answer.text == reading.text and len(reading.digits) == 2
+            assert answer.tooltip.startswith("Read as a number, left to right: ")
+            assert "split the picture" in rows[key].cells[COLUMN["Time"]].tooltip
+        else:  # the binary model answers its question about the whole picture
+            alone = classifier.classify(two)
+            assert answer.text.startswith(f"7: {'yes' if alone.index else 'no'}, ")

@@ -13,10 +13,10 @@ from many_models import write_many_models
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 
-from desktop import comparison, models
+from desktop import comparison, models, numbers
 from desktop.benchmark_figures import HANDWRITING
 from desktop.gui.compare_table import ANSWER, BARS_ROLE, MODEL
-from desktop.gui.scripted_input import DIGITS
+from desktop.gui.scripted_input import DIGITS, number_shape
 
 BROKEN = "mnist-deep"
 PEN = [title for title, _ in comparison.COLUMNS].index("Pen")
@@ -204,3 +204,15 @@ def test_reloading_the_models_reads_their_figures_again(qtbot, window):
     qtbot.waitUntil(figures_read, timeout=30000)
     _wait_for_answers(qtbot, window, "mnist")
     _check_rows_against_the_models(window, "mnist")
+
+
+def test_a_written_number_is_read_by_every_digit_model(qtbot, window):
+    draw(window, number_shape("2026"))
+    _wait_for_answers(qtbot, window, "mnist")
+    table, gray = window.compare_view.table, window.current_gray()
+    for row, key in enumerate(table.model_keys()):
+        classifier = models.Classifier(window.controller.entry(key).info)
+        if numbers.reads_digits(classifier.info):
+            assert table.item(row, ANSWER).text() == numbers.read_number(classifier, gray).text
+    assert window.prediction_panel.headline.text() == table.item(
+        table.row_of(window.controller.current.key), ANSWER).text()
