@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from benchmarks.screenshots import draw, open_sample, pick, save, settle, wait_ready
 from desktop.gui.main_window import MainWindow
-from desktop.gui.scripted_input import NOT_DIGITS, draw_shape
+from desktop.gui.scripted_input import NOT_DIGITS, draw_shape, number_shape
 from desktop.gui.style import dark_palette
 
 
@@ -58,8 +58,9 @@ def wait_compared(app: QApplication, window: MainWindow) -> None:
 
 def picker_and_compare(app: QApplication, window: MainWindow, outdir: Path, tag: str,
                        benchmarks: Path | None = None) -> None:
-    """The picker opened, then the Compare tab: empty canvas, a drawn digit, a scribble that
-    is no digit, a clothing sample, and a digit in the dark palette."""
+    """The picker and the Model menu opened, then the Compare tab: empty canvas, a drawn
+    digit, a scribble that is no digit, a number, a clothing sample, and a digit in the dark
+    palette."""
     view = window.compare_view
     if benchmarks is not None:
         view.set_figures_file(benchmarks)
@@ -79,6 +80,14 @@ def picker_and_compare(app: QApplication, window: MainWindow, outdir: Path, tag:
     QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))
     wait_compared(app, window)
     save(window, outdir, f"{tag}-compare-not-a-digit")
+    brush = window.canvas.brush_size
+    window.canvas.set_brush_size(14)  # a finer pen for several digits
+    window.canvas.clear()
+    draw_shape(window.canvas, number_shape("2026"))
+    QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))
+    wait_compared(app, window)
+    save(window, outdir, f"{tag}-compare-number")
+    window.canvas.set_brush_size(brush)
     if pick(window, "fashion"):
         wait_ready(app, window)
         open_sample(app, window, "7-sneaker-00009.png")
