@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop import errors
 from desktop.gui.example_tiles import INDEX_ROLE, ExampleDelegate, ExampleModel
 from desktop.gui.workers import TaskRunner
+from desktop.model_format import BinaryTask
 from desktop.training_report import TrainingReport
 
 TOP_LOSSES = 100
@@ -119,12 +120,14 @@ class ErrorBrowser(QWidget):
         self._pages.setCurrentWidget(self._message)
         self._set_buttons_enabled(False)
 
-    def show_report(self, model_name: str, dataset: str, report: TrainingReport) -> None:
-        """Read a model's stored test answers and the test images on a pool thread."""
+    def show_report(self, model_name: str, dataset: str, report: TrainingReport,
+                    task: BinaryTask | None = None) -> None:
+        """Read a model's stored test answers and the test images on a pool thread (`task`:
+        a binary model's question, whose truth is the test labels mapped to no/yes)."""
         self._request += 1
         self._cell, self._view, self._loading = None, 1, True
         self._put_message(f"Reading the test images of {model_name}…")
-        self._tasks.start(_open, self._request, report, dataset, model_name,
+        self._tasks.start(_open, self._request, report, dataset, model_name, task,
                           on_success=self._on_opened, on_failure=self._on_failed)
 
     def _on_opened(self, result: tuple[int, errors.Mistakes | None, str]) -> None:
@@ -208,14 +211,14 @@ class ErrorBrowser(QWidget):
             return
         number = int(index.data(INDEX_ROLE))
         example = self.mistakes.example(number)
-        name = f"Test image #{number} ({self.mistakes.classes[example.true]})"
+        name = f"Test image #{number} ({self.mistakes.true_name(example.index)})"
         self.exampleChosen.emit(self.mistakes.test_set.picture(number), name)
 
 
-def _open(request: int, report: TrainingReport, dataset: str,
-          model_name: str) -> tuple[int, errors.Mistakes | None, str]:
+def _open(request: int, report: TrainingReport, dataset: str, model_name: str,
+          task: BinaryTask | None) -> tuple[int, errors.Mistakes | None, str]:
     """Runs on a pool thread: the model's Mistakes, or the reason there are none."""
     try:
-        return request, errors.open_mistakes(report, dataset, model_name), ""
+        return request, errors.open_mistakes(report, dataset, model_name, task=task), ""
     except errors.MistakesUnavailable as exc:
         return request, None, str(exc)
