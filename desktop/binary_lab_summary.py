@@ -148,3 +148,14 @@ def explanation(task: BinaryTask) -> str:
             f"everything. Its area is given as average precision (the precision at each "
             f"threshold weighted by the recall it adds). Click a cell of the matrix to see "
             f"its test images on the Mistakes page.")
+
+
+def cell_title(task: BinaryTask, key: str, threshold: float, count: int) -> str:
+    """The Mistakes page's title for a cell opened from the lab: 'FP (type I error): other
+    digits called 7 at threshold 0.300: 45 test images'."""
+    images = "test image" if count == 1 else "test images"
+    return f"{cell_names(task)[key]} at threshold {threshold:.3f}: {count:,} {images}"
+
+
+def loading(model_id: str) -> str:
+    return f"Reading the test answers of {model_id}…"

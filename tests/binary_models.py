@@ -10,6 +10,7 @@ The graph: "image" [batch, 1, 28, 28] -> Flatten -> MatMul/Add -> z, and "probab
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -132,7 +133,9 @@ def write_binary_model(target: Path, task: BinaryTask) -> Path:
     x = (pixels - mean) / std
     y = np.asarray(task.binary_labels(labels.tolist()), np.float64)
     split = len(x) * 4 // 5
+    started = time.perf_counter()
     weights, bias, history = fit(x[:split], y[:split], x[split:], y[split:])
+    seconds = time.perf_counter() - started
     name = model_id(task.dataset, "linear", task.key)
     test_set = test_sets.load(task.dataset)
     truth = np.asarray(task.binary_labels(test_set.labels.tolist()))
@@ -164,6 +167,7 @@ def write_binary_model(target: Path, task: BinaryTask) -> Path:
         "macro_avg": {key: sum(row[key] for row in per_class) / 2
                       for key in ("precision", "recall", "f1")},
         "history": history, "best_epoch": len(history), "params": len(weights) + 1,
+        "train_seconds": seconds, "device": "cpu (NumPy)",
         "test_predictions": test_predictions.predictions_entry(
             onnx_bytes, task.dataset, test_set.images, test_set.labels),
         "normalization": {"mean": mean, "std": std},

@@ -38,6 +38,9 @@ class ErrorBrowser(QWidget):
 
     exampleChosen = Signal(object, str)  # the picture (0..1, 1 = white) and its name
     cellShown = Signal(int, int)  # true, predicted: the cell on show (to frame it)
+    # The model's test answers once read (desktop.errors.Mistakes), or None and why not:
+    # the Binary lab page uses the same ones.
+    mistakesRead = Signal(object, str)
 
     VIEWS = ("Cell", "Most confused pairs", "Top losses")
 
@@ -86,6 +89,8 @@ class ErrorBrowser(QWidget):
         layout.addWidget(self._pages, 1)
         self.mistakes: errors.Mistakes | None = None
         self._cell: tuple[int, int] | None = None
+        # Images chosen elsewhere (a Binary lab cell): title and test-image numbers.
+        self._chosen: tuple[str, np.ndarray] | None = None
         self._view = 1
         self._request = 0
         self._loading = False
@@ -125,7 +130,7 @@ class ErrorBrowser(QWidget):
         """Read a model's stored test answers and the test images on a pool thread (`task`:
         a binary model's question, whose truth is the test labels mapped to no/yes)."""
         self._request += 1
-        self._cell, self._view, self._loading = None, 1, True
+        self._cell, self._chosen, self._view, self._loading = None, None, 1, True
         self._put_message(f"Reading the test images of {model_name}…")
         self._tasks.start(_open, self._request, report, dataset, model_name, task,
                           on_success=self._on_opened, on_failure=self._on_failed)
@@ -135,6 +140,7 @@ class ErrorBrowser(QWidget):
         if request != self._request:
             return  # another model was chosen meanwhile
         self._loading = False
+        self.mistakesRead.emit(mistakes, reason)
         if mistakes is None:
             self._put_message(reason)
             return
@@ -150,7 +156,12 @@ class ErrorBrowser(QWidget):
 
     def show_cell(self, true: int, predicted: int) -> None:
         """The test images of a confusion-matrix cell, the most confident answer first."""
-        self._cell = (true, predicted)
+        self._cell, self._chosen = (true, predicted), None
+        self.show_view(0)
+
+    def show_images(self, title: str, indexes: np.ndarray) -> None:
+        """Test images chosen elsewhere, in their order (a Binary lab cell at its threshold)."""
+        self._cell, self._chosen = None, (title, np.asarray(indexes))
         self.show_view(0)
 
     def show_view(self, view: int) -> None:
@@ -159,7 +170,11 @@ class ErrorBrowser(QWidget):
             return  # shown when the test answers are read
         self._buttons.button(view).setChecked(True)
         mistakes, classes = self.mistakes, self.mistakes.classes
-        if view == 0 and self._cell is not None:
+        if view == 0 and self._chosen is not None:
+            title, indexes = self._chosen
+            self.title.setText(title)
+            self.hint.setText("The surest answer first. Click one to load it onto the canvas.")
+        elif view == 0 and self._cell is not None:
             indexes = mistakes.cell_indexes(*self._cell)
             self.title.setText(errors.cell_title(classes, *self._cell, len(indexes)))
             self.hint.setText("The most confident answer first, each with the model's three "
