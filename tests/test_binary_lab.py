@@ -12,7 +12,7 @@ import pytest
 from binary_models import write_binary_model
 
 from desktop import binary_lab_summary as words
-from desktop import errors, models, test_sets
+from desktop import errors, models, saliency, saliency_display, test_sets
 from desktop.binary_lab import BinaryLab, Counts, from_mistakes, from_predictions
 from desktop.model_format import BINARY_TASKS
 
@@ -164,3 +164,19 @@ def test_a_real_binary_model_on_the_test_set(seven: Path):
     assert from_mistakes(mistakes).at(0.3) == lab.at(0.3)
     first = int(mistakes.cell_indexes(0, 1)[0])
     assert mistakes.true_name(first) == str(test_set.labels[first])
+
+
+def test_what_it_looked_at_speaks_of_the_question(seven: Path):
+    """The saliency page of a binary model: its headline answers the question and "why 7 and
+    not “not 7”" quotes the class with a space, on a real test image through the real model."""
+    classifier = models.Classifier(models.read_info(seven / "model.onnx"))
+    test_set = test_sets.load("mnist")
+    number = int(np.flatnonzero(test_set.labels == 7)[0])
+    maps = saliency.occlusion(classifier, test_set.model_input(number))
+    view = saliency_display.page_view(classifier.info, maps, 1, 0)
+    said = "Yes" if maps.index == 1 else "No"
+    assert view.headline.startswith(f"Is it a 7? {said}, says the model (")
+    assert view.contrast.title == "Why 7 and not “not 7”"
+    assert (view.contrast.red, view.contrast.blue) == ("for 7", "for “not 7”")
+    answer = SEVEN.classes[maps.index]
+    assert view.evidence.title == f"What made it say {saliency_display.named(answer)}"
