@@ -150,11 +150,27 @@ def explanation(task: BinaryTask) -> str:
             f"its test images on the Mistakes page.")
 
 
-def cell_title(task: BinaryTask, key: str, threshold: float, count: int) -> str:
-    """The Mistakes page's title for a cell opened from the lab: 'FP (type I error): other
-    digits called 7 at threshold 0.300: 45 test images'."""
+def cell_title(task: BinaryTask, key: str, count: int, threshold: float | None = None) -> str:
+    """The Mistakes page's title for a cell: 'FP (type I error) – other digits called 7: 45
+    test images', with ' at threshold 0.300' when opened from the lab (else the model's own
+    answers are meant)."""
     images = "test image" if count == 1 else "test images"
-    return f"{cell_names(task)[key]} at threshold {threshold:.3f}: {count:,} {images}"
+    at = f" at threshold {threshold:.3f}" if threshold is not None else ""
+    return f"{cell_names(task)[key].replace(': ', ' – ', 1)}{at}: {count:,} {images}"
+
+
+def key_of(true: int, predicted: int) -> str:
+    """'fp' for (0, 1): the cell of the matrix's row `true` and column `predicted`."""
+    return next(key for key in CELLS if cell_of(key) == (true, predicted))
+
+
+def pair_text(task: BinaryTask, true: int, predicted: int, count: int, total: int) -> str:
+    """The Mistakes page's confused pair of a binary model: 'FN (type II error) – 7s missed:
+    133 times (12.9 % of the 7s)'."""
+    name = cell_names(task)[key_of(true, predicted)].replace(": ", " – ", 1)
+    group = plural(task) if true == 1 else others(task)
+    return (f"{name}: {count:,} time{'s' if count != 1 else ''} "
+            f"({100 * count / max(1, total):.1f} % of the {group})")
 
 
 def loading(model_id: str) -> str:

@@ -132,6 +132,12 @@ def test_the_cells_and_measures_in_words():
     nothing = words.measures(Counts(1.0, 0, 0, 100, 900), SEVEN)
     assert nothing[0].value == "–" and nothing[0].meaning == "nothing is called 7"
     assert words.threshold_text(1.0, SEVEN) == "Threshold 1.000: never answer 7"
+    assert words.cell_title(SEVEN, "fn", 1) == "FN (type II error) – 7s missed: 1 test image"
+    assert words.cell_title(SHOE, "fp", 45, 0.3) == (
+        "FP (type I error) – other clothing called shoe at threshold 0.300: 45 test images")
+    assert [words.key_of(*words.cell_of(key)) for key in words.CELLS] == list(words.CELLS)
+    assert words.pair_text(SEVEN, 1, 0, 133, 1028) == (
+        "FN (type II error) – 7s missed: 133 times (12.9 % of the 7s)")
     assert words.threshold_text(0.25, SEVEN).endswith("p(7) ≥ 0.250")
 
 

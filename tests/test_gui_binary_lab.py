@@ -14,7 +14,7 @@ from gui_support import MODELS_DIR, open_window, samples, true_class, use_model
 from PySide6.QtCore import QPointF, Qt
 
 from desktop import models, test_sets
-from desktop.binary_lab_summary import cell_names, cell_of
+from desktop.binary_lab_summary import cell_names, cell_of, cell_title
 from desktop.gui.binary_lab_view import STEPS
 from desktop.model_format import BINARY_TASKS
 
@@ -145,6 +145,8 @@ def test_mistakes_cells_of_a_binary_model_hold_their_images(qtbot, tmp_path, lab
             assert panel.tabs.currentWidget() is browser
             expected = np.flatnonzero((truth == true) & (answers == answer))
             assert sorted(browser.shown_indexes()) == expected.tolist()
+            key = next(k for k in ("tp", "fp", "fn", "tn") if cell_of(k) == (true, answer))
+            assert browser.title.text() == cell_title(SEVEN, key, len(expected))
             panel.tabs.setCurrentWidget(panel.confusion.parentWidget())
     # A mistake's tooltip names the digit it is, not "a not 7".
     qtbot.mouseClick(panel.confusion, Qt.MouseButton.LeftButton,
@@ -171,7 +173,8 @@ def test_a_lab_cell_opens_its_images_at_the_threshold(qtbot, tmp_path, lab_model
         true, answer = cell_of(key)
         expected = np.flatnonzero((truth == true) & ((p_yes >= 0.3) == answer))
         assert sorted(browser.shown_indexes()) == expected.tolist()
-        assert browser.title.text().startswith(cell_names(SEVEN)[key] + " at threshold 0.300")
+        assert browser.title.text() == cell_title(SEVEN, key, len(expected), 0.3)
+        assert browser.title.text().startswith(cell_names(SEVEN)[key].replace(": ", " – "))
         scores = p_yes[browser.shown_indexes()]
         assert (np.diff(scores) <= 0).all() if answer else (np.diff(scores) >= 0).all()
 

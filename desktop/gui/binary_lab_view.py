@@ -222,5 +222,5 @@ class BinaryLabPage(QWidget):
         if self.lab is None or self.task is None:
             return
         indexes = self.cell_indexes(key)
-        self.cellChosen.emit(words.cell_title(self.task, key, self.threshold, len(indexes)),
+        self.cellChosen.emit(words.cell_title(self.task, key, len(indexes), self.threshold),
                              indexes)

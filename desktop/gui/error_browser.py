@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import errors
+from desktop import binary_lab_summary, errors
 from desktop.gui.example_tiles import INDEX_ROLE, ExampleDelegate, ExampleModel
 from desktop.gui.workers import TaskRunner
 from desktop.model_format import BinaryTask
@@ -169,14 +169,14 @@ class ErrorBrowser(QWidget):
         if self.mistakes is None:
             return  # shown when the test answers are read
         self._buttons.button(view).setChecked(True)
-        mistakes, classes = self.mistakes, self.mistakes.classes
+        mistakes = self.mistakes
         if view == 0 and self._chosen is not None:
             title, indexes = self._chosen
             self.title.setText(title)
             self.hint.setText("The surest answer first. Click one to load it onto the canvas.")
         elif view == 0 and self._cell is not None:
             indexes = mistakes.cell_indexes(*self._cell)
-            self.title.setText(errors.cell_title(classes, *self._cell, len(indexes)))
+            self.title.setText(_cell_title(mistakes, *self._cell, len(indexes)))
             self.hint.setText("The most confident answer first, each with the model's three "
                               "likeliest classes (the true one in bold). Click one to load it "
                               "onto the canvas.")
@@ -205,8 +205,7 @@ class ErrorBrowser(QWidget):
         self.pairs.clear()
         totals = self.mistakes.counts.sum(axis=1)
         for pair in self.mistakes.most_confused():
-            item = QListWidgetItem(errors.pair_text(pair, self.mistakes.classes,
-                                                    int(totals[pair.true])))
+            item = QListWidgetItem(_pair_text(self.mistakes, pair, int(totals[pair.true])))
             item.setData(INDEX_ROLE, (pair.true, pair.predicted))
             self.pairs.addItem(item)
         if not self.pairs.count():
@@ -228,6 +227,21 @@ class ErrorBrowser(QWidget):
         example = self.mistakes.example(number)
         name = f"Test image #{number} ({self.mistakes.true_name(example.index)})"
         self.exampleChosen.emit(self.mistakes.test_set.picture(number), name)
+
+
+def _cell_title(mistakes: errors.Mistakes, true: int, predicted: int, count: int) -> str:
+    """'true 4, predicted 9: 12 test images'; a binary model's cell by its name."""
+    if mistakes.task is not None:
+        key = binary_lab_summary.key_of(true, predicted)
+        return binary_lab_summary.cell_title(mistakes.task, key, count)
+    return errors.cell_title(mistakes.classes, true, predicted, count)
+
+
+def _pair_text(mistakes: errors.Mistakes, pair: errors.Pair, total: int) -> str:
+    if mistakes.task is not None:
+        return binary_lab_summary.pair_text(mistakes.task, pair.true, pair.predicted,
+                                            pair.count, total)
+    return errors.pair_text(pair, mistakes.classes, total)
 
 
 def _open(request: int, report: TrainingReport, dataset: str, model_name: str,
