@@ -79,7 +79,7 @@ class RateCurve(HoverTooltips):
         return QSize(300, 300)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(200, 210)
+        return QSize(150, 170)
 
     def _margins(self) -> tuple[float, float, float, float]:
         """Room around the square plot: tick labels and axis titles, the title and legend."""
@@ -95,7 +95,7 @@ class RateCurve(HoverTooltips):
         """The height at which the plot is square at `width` (the page sizes both curves
         with it, so no empty band sits under them)."""
         left, right, top, bottom = self._margins()
-        return int(min(MAX_SIDE, max(150.0, width - left - right)) + top + bottom)
+        return int(min(MAX_SIDE, max(40.0, width - left - right)) + top + bottom)
 
     def _at(self, x: float, y: float) -> QPointF:
         plot = self._plot
@@ -139,13 +139,17 @@ class RateCurve(HoverTooltips):
                              label)
             painter.drawText(QRectF(self._at(tick, 0).x() - 30, plot.bottom() + 2, 60, line),
                              int(Qt.AlignmentFlag.AlignHCenter), label)
-        painter.drawText(QRectF(plot.left() - 40, plot.bottom() + 2 + line, plot.width() + 80,
-                                line), int(Qt.AlignmentFlag.AlignHCenter), self.axes[0])
+        # Axis titles centred on the plot, shortened with "…" when the widget is too small.
+        room = min(plot.width() + 80, 2 * min(plot.center().x(), self.width() - plot.center().x()))
+        painter.drawText(QRectF(plot.center().x() - room / 2, plot.bottom() + 2 + line, room,
+                                line), int(Qt.AlignmentFlag.AlignHCenter),
+                         metrics.elidedText(self.axes[0], Qt.TextElideMode.ElideRight, room))
         painter.save()
         painter.translate(plot.left() - left + 1, plot.center().y())
         painter.rotate(-90)
-        painter.drawText(QRectF(-plot.height() / 2 - 40, 0, plot.height() + 80, line),
-                         int(Qt.AlignmentFlag.AlignHCenter), self.axes[1])
+        room = min(plot.height() + 60, 2 * (plot.center().y() - line) - 4)
+        painter.drawText(QRectF(-room / 2, 0, room, line), int(Qt.AlignmentFlag.AlignHCenter),
+                         metrics.elidedText(self.axes[1], Qt.TextElideMode.ElideRight, room))
         painter.restore()
         self._draw_reference(painter, metrics, text)
         if not self._path.isEmpty():

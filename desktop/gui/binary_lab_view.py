@@ -139,6 +139,10 @@ class BinaryLabPage(QWidget):
         super().resizeEvent(event)
         self._arrange()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._arrange()  # a hidden page may have missed the resize that matters
+
     def _arrange(self) -> None:
         """Square plots as wide as half the page, and the measures beside the matrix when
         both fit (else under it): nothing is cut off and no empty band is left."""
