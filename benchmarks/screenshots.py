@@ -1,4 +1,6 @@
 """Screenshots of Digit Lens in typical states, for the README and for reviewing the look.
+Binary lab models ("Is it a 7?") in the models folder get shots of their answer, their Binary
+lab page and its false positives.
 
     python benchmarks/screenshots.py OUTDIR [--models-dir DIR] [--readme PATH]
     python benchmarks/screenshots.py OUTDIR --sizes     # the window at 1280x800, 1024x700 and
@@ -115,6 +117,41 @@ def xray_and_calibration(app: QApplication, window: MainWindow, outdir: Path, ta
     window.results_tabs.setCurrentWidget(window.prediction_panel)
 
 
+def binary_lab_shots(app: QApplication, window: MainWindow, outdir: Path, tag: str) -> None:
+    """For each binary model ("Is it a 7?") in the models folder: its answer to a drawn 7, the
+    Training tab's Binary lab at the default threshold and at 0.2, and the Mistakes page of
+    its false positives at 0.2 (opened by a click on the lab's cell)."""
+    binary = [e for e in window.controller.usable_entries() if e.info.task is not None]
+    panel = window.training_panel
+    page = panel.binary_lab
+    for entry in binary:
+        window.select_model(entry.key)
+        wait_ready(app, window)
+        name = f"{tag}-lab-{entry.model_id}"
+        window.results_tabs.setCurrentWidget(window.prediction_panel)
+        if entry.info.dataset == "mnist":
+            draw(app, window, "7")
+        else:
+            open_sample(app, window, "9-ankle-boot-00000.png")
+        save(window, outdir, f"{name}-1-prediction")
+        window.results_tabs.setCurrentWidget(panel)
+        panel.tabs.setCurrentWidget(page)
+        settle(app, 0.3, until=lambda: page.lab is not None)
+        save(window, outdir, f"{name}-2-lab")
+        page.set_threshold(0.2)
+        settle(app, 0.2)
+        save(window, outdir, f"{name}-3-lab-threshold-0.2")
+        spot = page.matrix.cell_rect("fp").center().toPoint()
+        QTest.mouseClick(page.matrix, Qt.MouseButton.LeftButton, pos=spot)
+        settle(app, 0.3)
+        save(window, outdir, f"{name}-4-false-positives")
+        panel.tabs.setCurrentIndex(0)
+    if binary:
+        pick(window, "mnist")
+        wait_ready(app, window)
+        window.results_tabs.setCurrentWidget(window.prediction_panel)
+
+
 def open_sample(app: QApplication, window: MainWindow, name: str) -> None:
     matches = sorted(paths.samples_dir().glob(f"*/{name}"))
     window.open_path(matches[0])
@@ -214,6 +251,7 @@ def sized_shots(app: QApplication, outdir: Path, models_dir: Path | None) -> Non
         mistakes_shots(app, window, outdir, tag)
         look_inside(app, window, outdir, tag)
         xray_and_calibration(app, window, outdir, f"{tag}-4b")
+        binary_lab_shots(app, window, outdir, tag)
         window.results_tabs.setCurrentWidget(window.prediction_panel)
         window.random_sample_action.trigger()
         settle(app, 0.4)
@@ -349,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     window.training_panel.tabs.setCurrentIndex(2)
     settle(app, 0.2)
     save(window, args.outdir, "07-per-class")
+    binary_lab_shots(app, window, args.outdir, "21")
 
     for architecture in ("dense", "cnn"):
         pick(window, "mnist", architecture)
@@ -358,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setPalette(dark_palette())
     settle(app, 0.2)
     xray_and_calibration(app, window, args.outdir, "20-dark-cnn")
+    binary_lab_shots(app, window, args.outdir, "21-dark")
     window.results_tabs.setCurrentWidget(window.prediction_panel)
     draw(app, window, "4")
     save(window, args.outdir, "08-dark-drawn-digit")

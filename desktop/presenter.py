@@ -88,7 +88,7 @@ def answer(info: ModelInfo, prediction: Prediction | None,
                               "The picture is blank: there is no ink or object in it.")
     if number is not None:
         return PredictionView(Shown.NUMBER, number.text, prediction=prediction, number=number)
-    said = verdict(prediction, info.classes, info.dataset)
+    said = verdict(prediction, info.classes, info.dataset, info.task)
     shown = Shown.REJECTED if said.state is State.REJECTED else Shown.RESULT
     return PredictionView(shown, said.headline, said.detail, prediction, said)
 
