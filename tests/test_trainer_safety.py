@@ -117,7 +117,8 @@ HOSTILE = [
     ["train", "extra"], ["retrain"], ["all", "--dataset", "mnist"], ["all", "--model", "dense"],
     ["--limt", "300"], ["--lim", "300"], ["-x"], ["--quiet=yes"], ["--epochs"],
     ["--out-dir"], ["--out-dir", ""], ["--data-dir", ""], ["--checkpoint-dir", "  "],
-    ["--epochs", "2", "--epochs", "x"],
+    ["--epochs", "2", "--epochs", "x"], ["--imbalance", "5:2"], ["--imbalance", "5-0.1"],
+    ["--task", "is-7", "--dataset", "fashion"], ["--task", "is-cat"], ["all", "--task", "is-7"],
     # folders that cannot be written, or are taken
     ["--out-dir", "{base}/a-file"], ["--out-dir", "{base}/a-file/sub"],
     ["--out-dir", "{base}/has-file-model"], ["--out-dir", "{base}/has-dir-model"],
