@@ -56,3 +56,14 @@ def test_metrics_match_what_the_onnx_file_does_on_the_test_set(models_dir: Path,
     # ONNX Runtime may round differently from PyTorch on a borderline image or two
     assert np.abs(confusion - np.array(metrics["confusion_matrix"])).sum() <= 4
     assert np.trace(confusion) / len(predicted) >= TARGETS.get(model_id, 0.5)
+
+
+def test_the_held_out_figures_cover_every_digit_model(models_dir: Path) -> None:
+    """resources/benchmarks.json (python -m benchmarks.record_figures), as the Compare view
+    reads it: one accuracy per shipped ten-digit model on the held-out pen-tablet digits."""
+    from benchmarks.record_figures import OUT, TITLE, digit_models
+
+    figures = json.loads(OUT.read_text())["handwriting"]
+    assert figures["title"] == TITLE and figures["count"] > 3000
+    assert set(figures["accuracy"]) == {entry.model_id for entry in digit_models(models_dir)}
+    assert all(0 <= value <= 1 for value in figures["accuracy"].values())

@@ -59,7 +59,8 @@ def test_the_resnet_adds_its_blocks_input_to_their_output() -> None:
     blocks = [m for m in model.modules() if type(m).__name__ == "ResidualBlock"]
     assert len(blocks) >= 3
     assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules()) >= 2 * len(blocks)
-    block, x = blocks[0], torch.randn(2, 32, 14, 14)
+    block = blocks[0]
+    x = torch.randn(2, block.conv1.in_channels, 14, 14)
     with torch.no_grad():
         inner = block.bn2(block.conv2(torch.relu(block.bn1(block.conv1(x)))))
         assert torch.allclose(block(x), torch.relu(inner + x))
