@@ -39,8 +39,10 @@ DEFAULTS: dict[tuple[str, str], dict] = {
     ("mnist", "cnn"): dict(epochs=12, batch_size=128, lr=3e-3),
     # Clothing is harder to fit than digits: lighter dropout (0.3 -> 0.2) gave 93.9 % vs 93.6 %.
     ("fashion", "cnn"): dict(epochs=18, batch_size=128, lr=3e-3, dropout=0.2),
-    ("mnist", "resnet"): dict(epochs=6, batch_size=128, lr=3e-3),
-    ("fashion", "resnet"): dict(epochs=10, batch_size=128, lr=3e-3),
+    # The ResNet learns fast (no dropout; batch norm): 8 and 12 epochs, against the CNN's 12
+    # and 18; with widths 16, 32, 6 and 10 epochs fell short (99.23 % and 90.57 %).
+    ("mnist", "resnet"): dict(epochs=8, batch_size=128, lr=3e-3),
+    ("fashion", "resnet"): dict(epochs=12, batch_size=128, lr=3e-3),
 }
 # The architectures' own dropout when a dataset does not choose one (trainer.models uses these).
 # The course's networks and the ResNet (batch norm regularises it) have none.
