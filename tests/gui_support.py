@@ -33,6 +33,15 @@ def shipped_entries() -> list[models.ModelEntry]:
     return models.discover(MODELS_DIR)
 
 
+def classifier_ids(dataset: str, rejecting: bool = False) -> list[str]:
+    """The shipped models of `dataset` that name its classes (not the binary lab's no/yes);
+    with `rejecting`, only those with a "none of these" output (the course's models have
+    none)."""
+    return [e.model_id for e in shipped_entries()
+            if e.info is not None and e.info.dataset == dataset and e.info.task is None
+            and (e.info.reject_threshold is not None or not rejecting)]
+
+
 def shipped_ids(dataset: str | None = None) -> list[str]:
     ids = []
     for entry in shipped_entries():

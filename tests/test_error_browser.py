@@ -29,6 +29,10 @@ from trainer.test_sets import npz_bytes
 ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = ROOT / "resources" / "models"
 SHIPPED = sorted(p.name for p in MODELS_DIR.iterdir() if (p / "model.onnx").is_file())
+# The binary lab's models are scored on no/yes labels (desktop.model_format.BinaryTask): the
+# error browser does not read them yet, so the cell checks below cover the others.
+CLASSIFIERS = [name for name in SHIPPED
+               if models.read_info(MODELS_DIR / name / "model.onnx").task is None]
 RAW = {"mnist": "MNIST", "fashion": "FashionMNIST"}
 
 
@@ -165,7 +169,7 @@ def test_a_damaged_entry_keeps_the_rest_of_the_report(upgraded):
 
 # --- the examples of every cell, against a direct run of the real models ---------------------
 
-@pytest.mark.parametrize("model_id", SHIPPED)
+@pytest.mark.parametrize("model_id", CLASSIFIERS)
 def test_every_cell_holds_exactly_its_test_images_most_confident_first(upgraded, model_id):
     folder = upgraded / model_id
     info = models.read_info(folder / "model.onnx")

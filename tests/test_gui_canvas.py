@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gui_support import draw, open_window, shipped_ids, use_model
+from gui_support import classifier_ids, draw, open_window, use_model
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtTest import QTest
 
@@ -24,7 +24,7 @@ def window(qtbot, tmp_path):
     return open_window(qtbot, tmp_path)
 
 
-@pytest.mark.parametrize("model_id", shipped_ids("mnist"))
+@pytest.mark.parametrize("model_id", classifier_ids("mnist"))
 @pytest.mark.parametrize("digit", ["1", "7", "0"])
 def test_a_drawn_digit_is_recognised(qtbot, window, model_id, digit):
     use_model(qtbot, window, model_id)
@@ -137,7 +137,7 @@ def test_the_app_says_when_it_is_not_sure(qtbot, window):
     assert panel.headline.text() == f"Not sure - maybe {first} or {second}"
 
 
-@pytest.mark.parametrize("model_id", shipped_ids("mnist"))
+@pytest.mark.parametrize("model_id", classifier_ids("mnist", rejecting=True))
 def test_the_app_says_when_a_drawing_is_not_a_digit(qtbot, window, model_id):
     use_model(qtbot, window, model_id)
     panel = window.prediction_panel

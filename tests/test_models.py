@@ -13,7 +13,7 @@ from bad_models import make_legacy
 
 from desktop import model_format, models
 from desktop.image_io import load_image
-from desktop.model_format import parse_sample_name
+from desktop.model_format import ARCHITECTURES, parse_sample_name
 
 CNN_MODELS = ("mnist-cnn", "fashion-cnn")
 
@@ -50,15 +50,15 @@ def test_discovers_the_shipped_models_in_order(models_dir: Path) -> None:
     for entry in entries:
         info = entry.info
         assert info.model_id == entry.model_id and info.path == entry.directory / "model.onnx"
-        assert info.dataset in ("mnist", "fashion") and info.architecture in ("dense", "cnn")
-        assert len(info.classes) == 10 and info.std > 0 and info.params > 0
+        assert info.dataset in ("mnist", "fashion") and info.architecture in ARCHITECTURES
+        assert len(info.classes) == (2 if info.task else 10) and info.std > 0 and info.params > 0
         assert 0.5 < info.test_accuracy <= 1 and info.summary
         assert info.classes == models.load_metrics(entry.directory).classes
     titles = [entry.info.dataset_title for entry in entries]
     assert titles == sorted(titles, key=("Digits", "Clothing").index)
     for dataset in ("mnist", "fashion"):
         kinds = [e.info.architecture for e in entries if e.info.dataset == dataset]
-        assert kinds == sorted(kinds, key=("dense", "cnn").index)
+        assert kinds == sorted(kinds, key=ARCHITECTURES.index)
 
 
 def test_broken_models_are_reported_and_the_others_still_work(models_dir: Path,

@@ -11,6 +11,7 @@ from pathlib import Path
 import onnx
 
 from desktop import selftest
+from trainer.settings import SHIPPED
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,7 +22,7 @@ def test_recorded_expectations_match_the_models_as_shipped(models_dir: Path,
     answers, problems = selftest.classify_samples(models_dir, samples_dir)
     assert problems == []
     assert answers == json.loads((samples_dir / selftest.EXPECTED_FILE).read_text())
-    assert sorted(answers) == ["fashion-cnn", "fashion-dense", "mnist-cnn", "mnist-dense"]
+    assert sorted(answers) == sorted(target.model_id for target in SHIPPED)
     assert all(len(pictures) == 20 for pictures in answers.values())
 
 

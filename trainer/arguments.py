@@ -14,7 +14,14 @@ from typing import NoReturn
 
 from desktop.paths import USER_MODELS_ENV, user_models_dir
 from trainer import files
-from trainer.settings import ARCHITECTURES, DATASET_NAMES, SEED_MAX, describe_defaults
+from trainer.settings import (
+    ARCHITECTURES,
+    BINARY_TASKS,
+    DATASET_NAMES,
+    DATASETS,
+    SEED_MAX,
+    describe_defaults,
+)
 
 REPO_MODELS = Path(__file__).resolve().parents[1] / "resources" / "models"
 TRAIN_IMAGES = 60_000  # both datasets' official training sets
@@ -58,6 +65,26 @@ def _probability(text: str) -> float:
     return value
 
 
+def _imbalance(text: str) -> tuple[int, float]:
+    """'5:0.05' -> (5, 0.05): a class index of the dataset and the share of it kept."""
+    classes = min(len(dataset.classes) for dataset in DATASETS.values())
+    name, colon, share = text.partition(":")
+    try:
+        class_index, fraction = int(name), float(share)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected CLASS:FRACTION such as 5:0.05, got {text!r}") from None
+    if not colon:
+        raise argparse.ArgumentTypeError(f"expected CLASS:FRACTION such as 5:0.05, got {text!r}")
+    if not 0 <= class_index < classes:
+        raise argparse.ArgumentTypeError(
+            f"the class must be between 0 and {classes - 1}, got {class_index}")
+    if not (math.isfinite(fraction) and 0 < fraction <= 1):
+        raise argparse.ArgumentTypeError(
+            f"the fraction must be above 0 and at most 1, got {share!r}")
+    return class_index, fraction
+
+
 def _path(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("expected a folder, got an empty name")
@@ -95,25 +122,37 @@ def default_checkpoints() -> Path:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m trainer", allow_abbrev=False,
-        description="Train a dense or convolutional classifier on MNIST or Fashion-MNIST, "
+        description="Train a classifier (from softmax regression to a ResNet) on MNIST or "
+                    "Fashion-MNIST, or a binary lab model (--task), "
                     "evaluate it on the test set and export it to ONNX for the desktop app. "
                     "The model goes to your own models folder, which the app lists beside the "
                     "shipped models.",
-        epilog="Defaults per model (--epochs, --batch-size, --lr, --dropout, augmentation):\n"
+        epilog="Defaults per model (--epochs, --batch-size, --lr, --dropout, augmentation, "
+               "--no-extra-data):\n"
                f"{describe_defaults()}\n\n"
                "Examples:\n  python -m trainer --dataset mnist --model cnn\n"
                "  python -m trainer --dataset fashion --model dense --limit 2000 --epochs 2\n"
+               "  python -m trainer --task is-7                  # logistic regression: a 7?\n"
+               "  python -m trainer --model mlp --imbalance 5:0.05 --class-weights\n"
                "  python -m trainer all --out-dir resources/models   # rebuild the shipped "
                "models",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("command", nargs="?", choices=["train", "all"], default="train",
-                        help="'train' (default) one model, or 'all' four models (every "
-                             "dataset and architecture)")
+                        help="'train' (default) one model, or 'all' every shipped model "
+                             "(every dataset and architecture, the binary tasks and the "
+                             "imbalance pair)")
     parser.add_argument("--dataset", choices=DATASET_NAMES, default=None,
                         help="digits (mnist) or clothing (fashion); default mnist")
     parser.add_argument("--model", choices=ARCHITECTURES, default=None, dest="architecture",
-                        help="dense network or convolutional network; default cnn")
+                        help="the architecture (defaults below); default cnn, or linear "
+                             "with --task")
+    parser.add_argument("--task", choices=list(BINARY_TASKS), default=None,
+                        help="the binary lab: a yes/no question (is-7 on digits, is-shoe on "
+                             "clothing) answered by one sigmoid output; it fixes the dataset")
+    parser.add_argument("--imbalance", type=_imbalance, default=None, metavar="CLASS:FRACTION",
+                        help="keep only FRACTION (0..1] of one class's training images, e.g. "
+                             "5:0.05 (validation and test untouched)")
     parser.add_argument("--epochs", type=_bounded_int(1, 1000), metavar="N",
                         help="maximum epochs (default per model, see below)")
     parser.add_argument("--batch-size", type=_bounded_int(1, TRAIN_IMAGES), metavar="N",

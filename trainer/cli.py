@@ -22,9 +22,8 @@ from desktop.paths import user_models_dir
 from trainer import folders, testhook
 from trainer.arguments import build_parser, default_checkpoints
 from trainer.options import RunOptions
-from trainer.settings import DEFAULTS
+from trainer.settings import BINARY_TASKS, SHIPPED, Target
 
-SHIPPED = list(DEFAULTS)
 MODEL_FILE = "model.onnx"
 log = logging.getLogger(__name__)
 
@@ -73,20 +72,37 @@ def make_options(args: argparse.Namespace) -> RunOptions:
         extra_data_cache=checkpoints.parent / "extra-data", data_dir=args.data_dir,
         resume=args.resume, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         dropout=args.dropout, seed=args.seed, patience=args.patience, val_size=args.val_size,
-        limit=args.limit, class_weights=args.class_weights, augment=args.augment,
-        extra_data=args.extra_data)
+        limit=args.limit, augment=args.augment, extra_data=args.extra_data)
+
+
+def choose_targets(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[Target]:
+    """The models this command line asks for; contradictions end in parser.error."""
+    if args.command == "all":
+        if args.dataset or args.architecture or args.task or args.imbalance or args.class_weights:
+            parser.error("'all' trains every shipped model as listed; --dataset, --model, "
+                         "--task, --imbalance and --class-weights choose one model")
+        return list(SHIPPED)
+    dataset = args.dataset or "mnist"
+    if args.task:
+        task = BINARY_TASKS[args.task]
+        if args.dataset and args.dataset != task.dataset:
+            parser.error(f"--task {task.key} asks about {task.dataset} pictures; it cannot "
+                         f"be combined with --dataset {args.dataset}")
+        if args.imbalance:
+            parser.error("--imbalance cannot be combined with --task")
+        return [Target(task.dataset, args.architecture or "linear", task=task.key,
+                       class_weights=args.class_weights)]
+    return [Target(dataset, args.architecture or "cnn", imbalance=args.imbalance,
+                   class_weights=args.class_weights)]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "all" and (args.dataset or args.architecture):
-        parser.error("'all' trains every model; --dataset and --model choose one model")
+    targets = choose_targets(parser, args)
     configure_logging(args.quiet)
     options = make_options(args)
-    targets = (SHIPPED if args.command == "all"
-               else [(args.dataset or "mnist", args.architecture or "cnn")])
-    model_ids = [f"{dataset}-{architecture}" for dataset, architecture in targets]
+    model_ids = [target.model_id for target in targets]
     out_dir, checkpoints = options.out_dir, options.checkpoints
 
     locks: list[folders.FolderLock] = []
@@ -136,7 +152,7 @@ def _sweep(folder: Path, lock: folders.FolderLock) -> None:
 
 
 def _train(parser: argparse.ArgumentParser, device_name: str, options: RunOptions,
-           targets: list[tuple[str, str]]) -> int:
+           targets: list[Target]) -> int:
     # Heavy imports only after the arguments and folders are known to be good.
     from trainer import distributed
     from trainer.data import DataError
@@ -150,8 +166,8 @@ def _train(parser: argparse.ArgumentParser, device_name: str, options: RunOption
         parser.error(str(exc))
     context = distributed.start(device)
     try:
-        for dataset, architecture in targets:
-            summary = run(dataset, architecture, options, context)
+        for target in targets:
+            summary = run(target, options, context)
             if summary is not None:
                 print(json.dumps(summary), flush=True)
         # Every process leaves together: gloo can abort a process whose peer has already torn

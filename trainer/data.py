@@ -114,3 +114,20 @@ def mean_std(images: torch.Tensor) -> tuple[float, float]:
     """Pixel mean and standard deviation (on the 0..1 scale) of a uint8 image tensor."""
     pixels = images.to(torch.float64) / 255.0
     return float(pixels.mean()), float(pixels.std())
+
+
+def cut_class(split: Split, class_index: int, fraction: float, seed: int) -> Split:
+    """The split with only round(fraction * n) of its n images of one class (a seeded choice),
+    the other images untouched and in their order: an imbalanced training set (--imbalance)."""
+    of_class = torch.nonzero(split.labels == class_index).flatten()
+    order = torch.randperm(len(of_class), generator=torch.Generator().manual_seed(seed + 4099))
+    dropped = of_class[order[round(fraction * len(of_class)):]]
+    keep = torch.ones(len(split), dtype=torch.bool)
+    keep[dropped] = False
+    return Split(split.images[keep], split.labels[keep])
+
+
+def binary_split(split: Split, positive: tuple[int, ...]) -> Split:
+    """The split with labels 1 for the classes `positive` and 0 for the others (a binary
+    task, desktop.model_format.BinaryTask)."""
+    return Split(split.images, torch.isin(split.labels, torch.tensor(positive)).to(torch.int64))

@@ -154,7 +154,8 @@ def _dense_layers(model: onnx.ModelProto, look: _Graph) -> list[LayerOutput]:
                                                  name=f"{name}_reshape"))
         model.graph.output.append(helper.make_tensor_value_info(
             name, onnx.TensorProto.FLOAT, [units, height, width]))
-        layers = [LayerOutput(name, f"First-layer weights ({units} templates of "
+        plural = "s" if units != 1 else ""
+        layers = [LayerOutput(name, f"First-layer weights ({units} template{plural} of "
                                     f"{height}x{width})", "weights")]
         units_name = f"{PREFIX}units"
         _expose(model, look, look.activation(node), units_name)

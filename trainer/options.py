@@ -25,6 +25,5 @@ class RunOptions:
     patience: int = 10
     val_size: int = 10_000
     limit: int | None = None
-    class_weights: bool = False
     augment: bool = True  # False: no model is augmented; True: those whose default says so
     extra_data: bool = True

@@ -11,49 +11,73 @@ import torch
 from desktop.model_format import Dataset, ModelMetadata
 from desktop.training_report import TrainingReport
 from trainer import calibration, export, metrics, test_predictions, testhook
-from trainer.data import DATASETS, default_data_dir, load_splits
+from trainer.data import DATASETS, Splits, binary_split, cut_class, default_data_dir, load_splits
 from trainer.distributed import Context
 from trainer.evaluation import evaluate, to_input
 from trainer.mixed_data import add_extras
 from trainer.models import describe, parameter_count
 from trainer.options import RunOptions
-from trainer.settings import DEFAULT_DROPOUT, DEFAULTS
+from trainer.settings import DEFAULT_DROPOUT, DEFAULTS, Target
 from trainer.train import TrainConfig, train
 
 log = logging.getLogger(__name__)
 
 
-def make_config(dataset: str, architecture: str, options: RunOptions) -> TrainConfig:
+def make_config(target: Target, options: RunOptions) -> TrainConfig:
+    dataset, architecture = target.dataset, target.architecture
     settings = dict(DEFAULTS[(dataset, architecture)])
     for name in ("epochs", "batch_size", "lr", "dropout"):
         if getattr(options, name) is not None:
             settings[name] = getattr(options, name)
     augment = settings.pop("augment", True) and options.augment
+    # Binary models learn their question alone: no extra pictures, no "none of these" output.
+    extra_data = settings.pop("extra_data", True) and options.extra_data and not target.task
     # Record the dropout really used (not None), so the stored config says it.
     settings.setdefault("dropout", DEFAULT_DROPOUT[architecture])
+    cut_class, kept = target.imbalance or (None, 1.0)
     return TrainConfig(
         dataset=dataset, architecture=architecture, seed=options.seed, patience=options.patience,
-        val_size=options.val_size, limit=options.limit, class_weights=options.class_weights,
-        augment=augment, extra_data=options.extra_data, **settings)
+        val_size=options.val_size, limit=options.limit, class_weights=target.class_weights,
+        augment=augment, extra_data=extra_data, task=target.task, imbalance_class=cut_class,
+        imbalance_fraction=kept, **settings)
 
 
-def run(dataset: str, architecture: str, options: RunOptions, context: Context) -> dict | None:
-    """Returns a one-line summary on the main process, None on the others."""
-    config = make_config(dataset, architecture, options)
-    spec = DATASETS[dataset]
-    data_dir = options.data_dir or default_data_dir()
-    where = f"{context.device}" + (f" x {context.world_size} processes"
-                                   if context.distributed else "")
-    log.info(f"== {config.model_id} on {where}: up to {config.epochs} epochs, batch "
-             f"{config.batch_size}, lr {config.lr}")
-    testhook.phase("data")
+def load_data(config: TrainConfig, options: RunOptions) -> Splits:
+    """The splits of one run: the dataset, the extra pictures, one class cut down in training
+    (from every source) and the labels of a binary task."""
+    spec, data_dir = DATASETS[config.dataset], options.data_dir or default_data_dir()
     splits = load_splits(spec, data_dir, config.val_size, config.seed, config.limit)
     if config.extra_data:
         fraction = 1.0 if config.limit is None else min(1.0, config.limit / 50_000)
         splits = add_extras(splits, spec, data_dir, config.seed, options.extra_data_cache,
                             fraction)
+    if config.imbalance_class is not None:
+        before = int((splits.train.labels == config.imbalance_class).sum())
+        train = cut_class(splits.train, config.imbalance_class, config.imbalance_fraction,
+                          config.seed)
+        after = int((train.labels == config.imbalance_class).sum())
+        log.debug(f"imbalance: kept {after:,} of {before:,} training images of class "
+                  f"{spec.classes[config.imbalance_class]}")
+        splits = Splits(train, splits.val, splits.test)
+    task = config.binary_task
+    if task is not None:
+        splits = Splits(*(binary_split(split, task.positive)
+                          for split in (splits.train, splits.val, splits.test)))
     log.debug(f"data: {len(splits.train)} training, {len(splits.val)} validation, "
               f"{len(splits.test)} test images from {data_dir}")
+    return splits
+
+
+def run(target: Target, options: RunOptions, context: Context) -> dict | None:
+    """Returns a one-line summary on the main process, None on the others."""
+    config = make_config(target, options)
+    spec = DATASETS[config.dataset]
+    where = f"{context.device}" + (f" x {context.world_size} processes"
+                                   if context.distributed else "")
+    log.info(f"== {config.model_id} on {where}: up to {config.epochs} epochs, batch "
+             f"{config.batch_size}, lr {config.lr}")
+    testhook.phase("data")
+    splits = load_data(config, options)
     checkpoint = options.checkpoints / config.model_id / "checkpoint.pt"
     result = train(config, splits, context, checkpoint, resume=options.resume)
 
@@ -62,7 +86,7 @@ def run(dataset: str, architecture: str, options: RunOptions, context: Context) 
         context.barrier()  # wait while the main process exports and writes
         return None
     matrix, accuracy, test_loss = test.confusion, test.accuracy, test.loss
-    per_class = metrics.per_class_report(matrix, list(spec.classes))
+    per_class = metrics.per_class_report(matrix, list(config.class_names))
     model = result.model.cpu().to(memory_format=torch.contiguous_format)
     params = parameter_count(model)
     confidence = calibrate(model, splits, result.mean, result.std, config.classes)
@@ -88,9 +112,9 @@ def run(dataset: str, architecture: str, options: RunOptions, context: Context) 
 
     report = TrainingReport.from_dict({
         "model_id": config.model_id,
-        "dataset": dataset,
-        "architecture": architecture,
-        "classes": list(spec.classes),
+        "dataset": config.dataset,
+        "architecture": config.architecture,
+        "classes": list(config.class_names),
         "test_accuracy": accuracy,
         "test_loss": test_loss,
         "test_size": len(splits.test),
@@ -104,7 +128,8 @@ def run(dataset: str, architecture: str, options: RunOptions, context: Context) 
         "onnx_bytes": len(onnx_bytes),
         # What the exported graph answers on each test image, for the app's error browser.
         "test_predictions": test_predictions.predictions_entry(
-            onnx_bytes, dataset, splits.test.images.numpy(), splits.test.labels.numpy()),
+            onnx_bytes, config.dataset, splits.test.images.numpy(),
+            splits.test.labels.numpy()),
         **confidence,
         "normalization": {"mean": result.mean, "std": result.std},
         "config": config.__dict__,
@@ -125,16 +150,24 @@ def run(dataset: str, architecture: str, options: RunOptions, context: Context) 
 def model_metadata(config: TrainConfig, spec: Dataset, model: torch.nn.Module, mean: float,
                    std: float, accuracy: float, confidence: dict) -> ModelMetadata:
     """What the app reads from the model file's metadata (desktop.model_format)."""
-    rejection = confidence.get("rejection")
+    rejection, task, summary = confidence.get("rejection"), config.binary_task, describe(model)
+    what = f"classifier, {config.architecture} architecture"
+    if task is not None:
+        kind = ("logistic regression" if config.architecture == "linear"
+                else f"{config.architecture} architecture with one logit")
+        summary = f"{kind} (sigmoid output, binary cross-entropy): {summary}"
+        what = f"'{task.question}' {kind} (sigmoid output, binary cross-entropy)"
+    variant = f", {config.variant}" if config.variant else ""
     return ModelMetadata(
         model_id=config.model_id, dataset=spec.key, dataset_title=spec.title,
-        architecture=config.architecture, classes=spec.classes, mean=mean, std=std,
+        architecture=config.architecture, classes=config.class_names, mean=mean, std=std,
         recipe=spec.recipe, params=parameter_count(model), test_accuracy=accuracy,
-        summary=describe(model),
-        description=f"{spec.title} ({spec.torchvision_name}) classifier, "
-                    f"{config.architecture} architecture, trained with {torch.__version__}",
+        summary=summary,
+        description=f"{spec.title} ({spec.torchvision_name}) {what}{variant}, trained with "
+                    f"{torch.__version__}",
         temperature=confidence["calibration"]["temperature"],
-        reject_threshold=rejection["threshold"] if rejection else None)
+        reject_threshold=rejection["threshold"] if rejection else None, task=task,
+        variant=config.variant)
 
 
 # Real pictures the model may wrongly call "none of these": at most this share of validation.

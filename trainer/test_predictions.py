@@ -15,7 +15,7 @@ import onnx
 import onnxruntime as ort
 
 from desktop import preprocess
-from desktop.model_format import PROBABILITIES_OUTPUT, ModelMetadata
+from desktop.model_format import PROBABILITIES_OUTPUT, BinaryTask, ModelMetadata
 from desktop.stored_predictions import REPORT_FIELD, StoredPredictions, fingerprint
 from desktop.test_sets import TestSet
 from desktop.training_report import TrainingReport
@@ -51,12 +51,21 @@ def predictions_entry(onnx_bytes: bytes, dataset: str, images: np.ndarray,
     return stored.to_dict()
 
 
+def model_labels(task: BinaryTask | None, labels: np.ndarray) -> np.ndarray:
+    """The labels a model is scored on: the dataset's own, or a binary task's 0 (no) / 1
+    (yes); the stored predictions' fingerprint is made with them."""
+    if task is None:
+        return np.asarray(labels)
+    return np.asarray(task.binary_labels(np.asarray(labels).tolist()), dtype=np.uint8)
+
+
 def add_test_predictions(report: TrainingReport | Mapping, onnx_bytes: bytes,
-                         test_set: TestSet) -> TrainingReport:
-    """The report with the predictions of the model `onnx_bytes` on the whole `test_set`."""
+                         test_set: TestSet, task: BinaryTask | None = None) -> TrainingReport:
+    """The report with the predictions of the model `onnx_bytes` on the whole `test_set`
+    (a binary lab model's `task` turns the labels into 0/1)."""
     raw = dict(report.raw if isinstance(report, TrainingReport) else report)
     raw[REPORT_FIELD] = predictions_entry(onnx_bytes, test_set.dataset, test_set.images,
-                                          test_set.labels)
+                                          model_labels(task, test_set.labels))
     return TrainingReport.from_dict(raw, "the upgraded training report")
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from desktop.model_format import BINARY_TASKS, BinaryTask
 from trainer import checkpoint, testhook
 from trainer.data import DATASETS, Splits, mean_std
 from trainer.distributed import Context
@@ -28,6 +29,7 @@ from trainer.early_stopping import EarlyStopping
 from trainer.epoch import EpochRunner, share_batch_norm_statistics
 from trainer.evaluation import evaluate
 from trainer.models import build_model
+from trainer.settings import Target
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +55,51 @@ class TrainConfig:
     # Mix in generated handwriting and real pen-tablet digits, and learn an extra output for
     # "none of these classes" from letters, scribbles, shapes and the other dataset's images.
     extra_data: bool = True
+    # The binary lab: a BINARY_TASKS key; the model answers its yes/no question (2 classes).
+    task: str = ""
+    # One class cut down in the training split (--imbalance): its index and the share kept.
+    imbalance_class: int | None = None
+    imbalance_fraction: float = 1.0
+
+    @property
+    def target(self) -> Target:
+        imbalance = (None if self.imbalance_class is None
+                     else (self.imbalance_class, self.imbalance_fraction))
+        return Target(self.dataset, self.architecture, self.task, imbalance, self.class_weights)
 
     @property
     def model_id(self) -> str:
-        return f"{self.dataset}-{self.architecture}"
+        return self.target.model_id
+
+    @property
+    def binary_task(self) -> BinaryTask | None:
+        return BINARY_TASKS[self.task] if self.task else None
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        task = self.binary_task
+        return task.classes if task else DATASETS[self.dataset].classes
 
     @property
     def classes(self) -> int:
-        return len(DATASETS[self.dataset].classes)
+        return len(self.class_names)
 
     @property
     def outputs(self) -> int:
         """Logits of the network: one per class, plus "none of these" with extra data."""
         return self.classes + (1 if self.extra_data else 0)
+
+    @property
+    def variant(self) -> str:
+        """How the training differs from the usual one, in words (ModelMetadata.variant)."""
+        parts = []
+        if self.imbalance_class is not None:
+            name = DATASETS[self.dataset].classes[self.imbalance_class]
+            what = f"digit {name}" if self.dataset == "mnist" else name
+            parts.append(f"{what} cut to {self.imbalance_fraction * 100:g} % of training")
+        if self.class_weights:
+            parts.append("class weights")
+        return ", ".join(parts)
 
 
 class TrainingInterrupted(RuntimeError):
@@ -89,7 +123,8 @@ def train(config: TrainConfig, splits: Splits, context: Context, checkpoint_path
     Messages and progress bars go to the "trainer" logger (set up by trainer.cli)."""
     torch.manual_seed(config.seed)
     mean, std = mean_std(splits.train.images)
-    model = build_model(config.architecture, config.dropout, config.outputs).to(
+    model = build_model(config.architecture, config.dropout, config.outputs,
+                        binary=bool(config.task)).to(
         context.device).to(memory_format=torch.channels_last)
     runner = EpochRunner(config, splits.train, mean, std, model, context)
     history, stopping, start_epoch = [], EarlyStopping(config.patience), 1

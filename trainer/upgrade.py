@@ -28,7 +28,7 @@ from desktop.test_sets import TestSetError
 from desktop.training_report import read_report
 from trainer import export, files, folders
 from trainer.layer_outputs import add_layer_outputs
-from trainer.test_predictions import add_test_predictions, disagreements
+from trainer.test_predictions import add_test_predictions, disagreements, model_labels
 
 
 class UpgradeError(Exception):
@@ -53,13 +53,14 @@ def upgrade_folder(folder: Path) -> Upgrade:
         metadata = _metadata(with_layers)
         info = ModelMetadata.from_strings(metadata, path)
         test_set = test_sets.load(info.dataset)
-        report = add_test_predictions(read_report(path.parent, metadata), with_layers, test_set)
+        report = add_test_predictions(read_report(path.parent, metadata), with_layers, test_set,
+                                      info.task)
         payload = export.embed_report(with_layers, report)
         _check_same_answers(original, payload, info, test_set.images)
         with files.atomic_write(path, mode=0o644) as file:
             file.write(payload)
     return Upgrade(Path(folder), len(payload) - len(original), len(info.layers),
-                   disagreements(report, test_set.labels))
+                   disagreements(report, model_labels(info.task, test_set.labels)))
 
 
 def _metadata(onnx_bytes: bytes) -> dict[str, str]:
