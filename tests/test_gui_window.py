@@ -33,7 +33,6 @@ SIZES = [(1280, 800), (1024, 700), "minimum"]
 
 # With every architecture shipped, the toolbar's model picker no longer fits the minimum window
 # width; the picker's redesign for seven architectures is the GUI half of issue 12.
-PICKER_TOO_WIDE = "the model picker does not fit seven architectures yet (GUI half of issue 12)"
 BINARY_KEYS = tuple(f"-{key}" for key in BINARY_TASKS)
 
 
@@ -54,8 +53,7 @@ def _top(widget, window) -> int:
     return widget.mapTo(window, QPoint(0, 0)).y()
 
 
-@pytest.mark.parametrize("size", [*SIZES[:2], pytest.param(
-    "minimum", marks=pytest.mark.xfail(strict=False, reason=PICKER_TOO_WIDE))])
+@pytest.mark.parametrize("size", [*SIZES[:2], "minimum"])
 def test_the_model_picker_stays_on_the_toolbar(qtbot, window, size):
     _resize(qtbot, window, size)
     picker, toolbar = window.model_picker, window.toolbar
@@ -69,7 +67,6 @@ def test_the_model_picker_stays_on_the_toolbar(qtbot, window, size):
         assert button.isVisible() and button.width() >= button.minimumWidth()
 
 
-@pytest.mark.xfail(strict=False, reason=PICKER_TOO_WIDE)
 def test_undo_and_redo_stay_icons_after_a_narrow_spell(qtbot, window):
     """The toolbar hands its button style to every button when the window narrows and widens;
     undo and redo keep their icons only."""
