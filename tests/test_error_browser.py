@@ -29,6 +29,10 @@ from trainer.test_sets import npz_bytes
 ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = ROOT / "resources" / "models"
 SHIPPED = sorted(p.name for p in MODELS_DIR.iterdir() if (p / "model.onnx").is_file())
+# The `upgraded` copies below are remade by trainer.upgrade, which checks answers over the
+# dataset's classes; the binary lab's Mistakes cells are checked in tests/test_binary_lab.py.
+CLASSIFIERS = [name for name in SHIPPED
+               if models.read_info(MODELS_DIR / name / "model.onnx").task is None]
 RAW = {"mnist": "MNIST", "fashion": "FashionMNIST"}
 
 
@@ -165,7 +169,7 @@ def test_a_damaged_entry_keeps_the_rest_of_the_report(upgraded):
 
 # --- the examples of every cell, against a direct run of the real models ---------------------
 
-@pytest.mark.parametrize("model_id", SHIPPED)
+@pytest.mark.parametrize("model_id", CLASSIFIERS)
 def test_every_cell_holds_exactly_its_test_images_most_confident_first(upgraded, model_id):
     """Binary lab models included: their truth is the test label mapped through the task."""
     folder = upgraded / model_id
