@@ -6,7 +6,8 @@ Goal (issue 11): with saliency and feature maps on, each mouse event of a stroke
 the canvas within one display frame: p95 <= 16 ms.
 
 For every usable model and every configuration (the Prediction tab, then each page of the Look
-inside tab in turn, whatever pages it has), real mouse press/move/release events draw digits on
+inside tab in turn, whatever pages it has, then the Compare tab, which runs every model of the
+dataset), real mouse press/move/release events draw digits on
 the real canvas of the real window at a person's pace (one event every --interval-ms, like a
 125 Hz mouse). Each event's latency runs from the moment it was due (not when the busy UI thread
 got round to sending it, so time the thread spent on a page's result counts) to the canvas'
@@ -165,10 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval-ms", type=float, default=8.0,
                         help="time between mouse events (8 ms, a 125 Hz mouse)")
     parser.add_argument("--models", nargs="*", help="model ids (default: every usable one)")
+    parser.add_argument("--models-dir", type=Path, default=None,
+                        help="another folder of models (the Compare tab runs all of a dataset)")
     args = parser.parse_args(argv)
     app = create_application()
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "bench.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
+    window = MainWindow(models_dir=args.models_dir, settings=settings)
     window.resize(1240, 780)
     window.show()
     platform = QApplication.platformName()
@@ -179,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     configurations: list[tuple[str, QWidget | None]] = [("Prediction tab", None)]
     configurations += [(f"Look inside: {inside.tabText(i)}", inside.widget(i))
                        for i in range(inside.count())]
+    configurations.append(("Compare tab (every model)", window.compare_view))
     entries = [e for e in window.controller.usable_entries()
                if not args.models or e.model_id in args.models]
     print(f"\n{'model':<14} {'configuration':<34} {'events':>6} {'p50':>6} {'p95':>6} "
@@ -203,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
             for (_, page), clock, run in zip(configurations, page_clocks, runs, strict=True):
                 if page is None:
                     window.results_tabs.setCurrentWidget(window.prediction_panel)
+                elif page is window.compare_view:
+                    window.results_tabs.setCurrentWidget(page)
                 else:
                     window.results_tabs.setCurrentWidget(inside)
                     inside.setCurrentWidget(page)

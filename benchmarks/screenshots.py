@@ -1,8 +1,15 @@
 """Screenshots of Digit Lens in typical states, for the README and for reviewing the look.
+Binary lab models ("Is it a 7?") in the models folder get shots of their answer, their Binary
+lab page and its false positives.
 
     python benchmarks/screenshots.py OUTDIR [--models-dir DIR] [--readme PATH]
     python benchmarks/screenshots.py OUTDIR --sizes     # the window at 1280x800, 1024x700 and
                                                         # its minimum size
+    python benchmarks/screenshots.py OUTDIR --compare   # only the model picker opened and the
+                                                        # Compare tab, at those sizes
+
+--benchmarks FILE shows the Compare tab's handwriting figures from FILE instead of
+resources/benchmarks.json (benchmarks/compare_shots.py).
 
 Runs the real window with real models. Use a real display, or Xvfb:
     Xvfb :99 -screen 0 1400x900x24 &  DISPLAY=:99 QT_QPA_PLATFORM=xcb python benchmarks/...
@@ -110,6 +117,41 @@ def xray_and_calibration(app: QApplication, window: MainWindow, outdir: Path, ta
     window.results_tabs.setCurrentWidget(window.prediction_panel)
 
 
+def binary_lab_shots(app: QApplication, window: MainWindow, outdir: Path, tag: str) -> None:
+    """For each binary model ("Is it a 7?") in the models folder: its answer to a drawn 7, the
+    Training tab's Binary lab at the default threshold and at 0.2, and the Mistakes page of
+    its false positives at 0.2 (opened by a click on the lab's cell)."""
+    binary = [e for e in window.controller.usable_entries() if e.info.task is not None]
+    panel = window.training_panel
+    page = panel.binary_lab
+    for entry in binary:
+        window.select_model(entry.key)
+        wait_ready(app, window)
+        name = f"{tag}-lab-{entry.model_id}"
+        window.results_tabs.setCurrentWidget(window.prediction_panel)
+        if entry.info.dataset == "mnist":
+            draw(app, window, "7")
+        else:
+            open_sample(app, window, "9-ankle-boot-00000.png")
+        save(window, outdir, f"{name}-1-prediction")
+        window.results_tabs.setCurrentWidget(panel)
+        panel.tabs.setCurrentWidget(page)
+        settle(app, 0.3, until=lambda: page.lab is not None)
+        save(window, outdir, f"{name}-2-lab")
+        page.set_threshold(0.2)
+        settle(app, 0.2)
+        save(window, outdir, f"{name}-3-lab-threshold-0.2")
+        spot = page.matrix.cell_rect("fp").center().toPoint()
+        QTest.mouseClick(page.matrix, Qt.MouseButton.LeftButton, pos=spot)
+        settle(app, 0.3)
+        save(window, outdir, f"{name}-4-false-positives")
+        panel.tabs.setCurrentIndex(0)
+    if binary:
+        pick(window, "mnist")
+        wait_ready(app, window)
+        window.results_tabs.setCurrentWidget(window.prediction_panel)
+
+
 def open_sample(app: QApplication, window: MainWindow, name: str) -> None:
     matches = sorted(paths.samples_dir().glob(f"*/{name}"))
     window.open_path(matches[0])
@@ -160,6 +202,21 @@ def look_inside(app: QApplication, window: MainWindow, outdir: Path, tag: str) -
     window.results_tabs.setCurrentWidget(window.prediction_panel)
 
 
+def compare_at_sizes(app: QApplication, outdir: Path, models_dir: Path | None,
+                     benchmarks: Path | None) -> None:
+    """The model picker opened and the Compare tab at each review size."""
+    from benchmarks.compare_shots import picker_and_compare
+
+    for size in REVIEW_SIZES:
+        window = new_window(app, models_dir)
+        if size is None:
+            size = (window.minimumWidth(), window.minimumHeight())
+        window.resize(*size)
+        settle(app, 0.3)
+        picker_and_compare(app, window, outdir, f"{size[0]}x{size[1]}", benchmarks)
+        window.close()
+
+
 def sized_shots(app: QApplication, outdir: Path, models_dir: Path | None) -> None:
     """The window at each review size in the states testers looked at: the clothing prompt
     with the gallery's marked mistakes, a sure and an unsure digit, the training tab, a long
@@ -194,6 +251,7 @@ def sized_shots(app: QApplication, outdir: Path, models_dir: Path | None) -> Non
         mistakes_shots(app, window, outdir, tag)
         look_inside(app, window, outdir, tag)
         xray_and_calibration(app, window, outdir, f"{tag}-4b")
+        binary_lab_shots(app, window, outdir, tag)
         window.results_tabs.setCurrentWidget(window.prediction_panel)
         window.random_sample_action.trigger()
         settle(app, 0.4)
@@ -261,12 +319,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="also write the drawn-digit shot here (e.g. resources/screenshot.png)")
     parser.add_argument("--sizes", action="store_true",
                         help="only the review shots at 1280x800, 1024x700 and the minimum size")
+    parser.add_argument("--compare", action="store_true",
+                        help="only the model picker and the Compare tab at those sizes")
+    parser.add_argument("--benchmarks", type=Path, default=None,
+                        help="the Compare tab's benchmark figures (default: resources/)")
     args = parser.parse_args(argv)
     args.outdir.mkdir(parents=True, exist_ok=True)
     app = create_application()
     app.setStyle("Fusion")
+    if args.sizes or args.compare:
+        compare_at_sizes(app, args.outdir, args.models_dir, args.benchmarks)
     if args.sizes:
         sized_shots(app, args.outdir, args.models_dir)
+    if args.sizes or args.compare:
         return 0
     light = QApplication.palette()
 
@@ -322,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     window.training_panel.tabs.setCurrentIndex(2)
     settle(app, 0.2)
     save(window, args.outdir, "07-per-class")
+    binary_lab_shots(app, window, args.outdir, "21")
 
     for architecture in ("dense", "cnn"):
         pick(window, "mnist", architecture)
@@ -331,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setPalette(dark_palette())
     settle(app, 0.2)
     xray_and_calibration(app, window, args.outdir, "20-dark-cnn")
+    binary_lab_shots(app, window, args.outdir, "21-dark")
     window.results_tabs.setCurrentWidget(window.prediction_panel)
     draw(app, window, "4")
     save(window, args.outdir, "08-dark-drawn-digit")
@@ -355,6 +422,9 @@ def main(argv: list[str] | None = None) -> int:
     look_inside(app, window, args.outdir, "20-dark")
     app.setPalette(light)
 
+    from benchmarks.compare_shots import picker_and_compare
+
+    picker_and_compare(app, window, args.outdir, "21", args.benchmarks)
     window.move(40, 40)
     window.menuBar().setActiveAction(window.model_menu.menuAction())
     settle(app, 0.4)

@@ -5,7 +5,9 @@ shipped test images (desktop.test_sets), without running the model: the examples
 sorted by the model's confidence, each with its top-3 classes; the most confused pairs of
 classes; and the top losses (the test images whose true class got the lowest probability, so
 the highest cross-entropy). Everything is sorted once when it is built, so opening a cell is a
-slice. Plain Python + NumPy, no Qt.
+slice. A binary lab model (desktop.model_format.BinaryTask) answers "no"/"yes", so its
+cells are indexed by the test labels mapped to 0/1 through its task, not by the dataset's
+classes. Plain Python + NumPy, no Qt.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop import test_sets
-from desktop.model_format import ModelError
+from desktop.model_format import DATASETS, BinaryTask, ModelError
 from desktop.stored_predictions import TestPredictions, fingerprint
 from desktop.test_sets import TestSet, TestSetError
 from desktop.training_report import TrainingReport
@@ -59,11 +61,15 @@ class Mistakes:
     """A model's answers on the test images, indexed by confusion-matrix cell."""
 
     def __init__(self, predictions: TestPredictions, test_set: TestSet,
-                 classes: tuple[str, ...]) -> None:
+                 classes: tuple[str, ...], task: BinaryTask | None = None) -> None:
         count = predictions.count
         self.classes = tuple(classes)
         self.test_set = test_set
-        self.labels = test_set.labels[:count].astype(np.int64)
+        self.task = task
+        # The truth in the model's own classes: a binary model's is the task's 0/1.
+        dataset_labels = test_set.labels[:count].astype(np.int64)
+        self.labels = dataset_labels if task is None else \
+            np.asarray(task.binary_labels(dataset_labels.tolist()), dtype=np.int64)
         self.predicted = predictions.predicted
         self.probabilities = predictions.probabilities
         rows = np.arange(count)
@@ -110,12 +116,22 @@ class Mistakes:
     def top_losses(self, k: int | None = None) -> list[Example]:
         return [self.example(int(index)) for index in self.top_loss_indexes(k)]
 
+    def true_name(self, index: int) -> str:
+        """What test image `index` is: its class, or for a binary model its dataset class
+        ("2", "Sandal"), which says more than "not 7"."""
+        label = int(self.labels[index])
+        if self.task is None:
+            return self.classes[label]
+        names = DATASETS[self.task.dataset].classes if self.task.dataset in DATASETS else ()
+        own = int(self.test_set.labels[index])
+        return names[own] if own < len(names) else self.classes[label]
+
 
 def open_mistakes(report: TrainingReport, dataset: str, model_name: str,
-                  folder: Path | None = None) -> Mistakes:
-    """The error browser's data for a model, or MistakesUnavailable saying in one line what
-    is missing (older models have no stored test predictions). Reads the test set (cached),
-    so call it off the UI thread."""
+                  folder: Path | None = None, task: BinaryTask | None = None) -> Mistakes:
+    """The error browser's data for a model (`task`: a binary model's question), or
+    MistakesUnavailable saying in one line what is missing (older models have no stored test
+    predictions). Reads the test set (cached), so call it off the UI thread."""
     stored = report.test_predictions
     if stored is None:
         if report.test_predictions_problem:
@@ -143,7 +159,7 @@ def open_mistakes(report: TrainingReport, dataset: str, model_name: str,
         raise MistakesUnavailable(f"The stored test answers of {model_name} belong to other "
                                   f"test images than the {len(test_set):,} shipped with the "
                                   f"app.")
-    return Mistakes(predictions, test_set, report.classes)
+    return Mistakes(predictions, test_set, report.classes, task)
 
 
 # --- what the browser says (plain text, so it is tested without widgets) ---------------------
@@ -168,10 +184,11 @@ def top_lines(example: Example, classes: tuple[str, ...]) -> list[str]:
     return [f"{classes[k]} {percent(p)}" for k, p in example.top]
 
 
-def describe(example: Example, classes: tuple[str, ...]) -> str:
-    """The tooltip: 'Test image #1234: a 4, taken for 9 (71 %, loss 2.31). 9 71 %, 4 20 %...'"""
+def describe(example: Example, classes: tuple[str, ...], true_name: str = "") -> str:
+    """The tooltip: 'Test image #1234: a 4, taken for 9 (71 %, loss 2.31). 9 71 %, 4 20 %...'
+    `true_name` (Mistakes.true_name) names the image better than a binary model's class."""
     answer = ("recognised" if example.correct else f"taken for {classes[example.predicted]}")
-    return (f"Test image #{example.index}: a {classes[example.true]}, {answer} "
+    return (f"Test image #{example.index}: a {true_name or classes[example.true]}, {answer} "
             f"({percent(example.confidence)}, loss {example.loss:.2f}). Top {len(example.top)}: "
             f"{', '.join(top_lines(example, classes))}. Click to load it onto the canvas.")
 

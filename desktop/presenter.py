@@ -1,5 +1,6 @@
 """What the window tells the user, in words: titles, the model's labels and tooltips, the
-prediction panel's states and the status-bar sentences.
+prediction panel's states and the status-bar sentences (how the models are named in the picker
+and the Model menu is desktop.model_choices).
 
 A plain module (no Qt) so that tests drive it with real models and real predictions, without a
 widget. The widgets only render what it returns. The wording of one prediction (sure, unsure,
@@ -8,33 +9,21 @@ not one of the classes) lives in desktop.verdict and is reused here.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
 from desktop import APP_NAME, __version__
-from desktop.model_format import ARCHITECTURE_TITLES
+from desktop.model_choices import accuracy, kind_title
 from desktop.models import ModelEntry, ModelInfo, Prediction
 from desktop.numbers import NumberReading
 from desktop.paths import MODELS_ENV
-from desktop.verdict import State, Verdict, percent, verdict
+from desktop.verdict import State, Verdict, verdict
 
 # What to draw, per dataset, for "Draw a digit here" (anything else gets a generic prompt).
 DRAW_SUBJECTS = {"mnist": "a digit", "fashion": "a piece of clothing"}
 DRAW_HINT = "or drop a picture, paste one, or pick a sample"
 SAMPLES_TITLE = "Samples from the test set"
-
-
-def architecture_title(architecture: str) -> str:
-    """'cnn' -> 'CNN', 'lenet' -> 'LeNet-5'; unknown names are title-cased."""
-    return ARCHITECTURE_TITLES.get(architecture, architecture.title())
-
-
-def accuracy(test_accuracy: float) -> str:
-    """'99.2 %', or '' when the model does not say (NaN)."""
-    return percent(test_accuracy) if math.isfinite(test_accuracy) else ""
 
 
 def draw_subject(dataset: str) -> str:
@@ -99,7 +88,7 @@ def answer(info: ModelInfo, prediction: Prediction | None,
                               "The picture is blank: there is no ink or object in it.")
     if number is not None:
         return PredictionView(Shown.NUMBER, number.text, prediction=prediction, number=number)
-    said = verdict(prediction, info.classes, info.dataset)
+    said = verdict(prediction, info.classes, info.dataset, info.task)
     shown = Shown.REJECTED if said.state is State.REJECTED else Shown.RESULT
     return PredictionView(shown, said.headline, said.detail, prediction, said)
 
@@ -138,9 +127,9 @@ def model_view(entry: ModelEntry) -> ModelView:
     score = accuracy(info.test_accuracy)
     on_test = f" ({score} on the test set)" if score else ""
     weights = f", {info.params:,} weights" if info.params else ""
-    label = f"{info.dataset_title} - {architecture_title(info.architecture)}"
-    title = model_title(info.dataset_title, architecture_title(info.architecture),
-                        entry.display_name, entry.user)
+    kind = kind_title(info.architecture, info.variant, info.task.question if info.task else "")
+    label = f"{info.dataset_title} - {kind}"
+    title = model_title(info.dataset_title, kind, entry.display_name, entry.user)
     return ModelView(
         status_label=label + (" (yours)" if entry.user else ""),
         status_tooltip=f"{entry.display_name}{on_test}\n{info.summary}",
@@ -162,95 +151,6 @@ def no_model_view(reason: str) -> ModelView:
             f"(or ${MODELS_ENV}=DIR), then choose Model > Reload Models."),
         training_message=reason,
     )
-
-
-# --- the model picker and the Model menu ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """One model as the picker and the Model menu present it."""
-
-    key: str  # the controller's key: "mnist-cnn", or "user:mnist-cnn" for the user's own
-    dataset: str  # "mnist"
-    dataset_title: str  # "Digits"
-    architecture: str  # "cnn"; the user's own: "user:cnn", a button of its own
-    architecture_title: str  # "CNN"; the user's own: "Your CNN"
-    reason: str | None  # why it cannot be used; None when usable
-    summary: str = ""
-    test_accuracy: float = float("nan")
-    name: str = ""  # "mnist-cnn (yours, trained 2026-11-21, 3 epochs, lr 0.003)"
-    user: bool = False
-
-    @property
-    def usable(self) -> bool:
-        return self.reason is None
-
-    @property
-    def title(self) -> str:
-        return model_title(self.dataset_title, self.architecture_title, self.name, self.user)
-
-    @property
-    def menu_text(self) -> str:
-        """The Model menu's entry: 'Digits - CNN (99.7 %)'."""
-        score = accuracy(self.test_accuracy)
-        if self.usable and score and not self.user:
-            return f"{self.title} ({score})"
-        return self.title
-
-    @property
-    def menu_tooltip(self) -> str:
-        return self.summary if self.usable else f"Unavailable: {self.reason}"
-
-    @property
-    def button_tooltip(self) -> str:
-        """The architecture button's tooltip."""
-        if not self.usable:
-            return f"{self.title} is unavailable: {self.reason}"
-        score = accuracy(self.test_accuracy)
-        return f"{self.title}{f' - {score} test accuracy' if score else ''}\n{self.summary}".strip()
-
-
-def model_choices(entries: Iterable[ModelEntry],
-                  unusable_reason: Callable[[str], str | None]) -> list[ModelChoice]:
-    """The picker's view of every model folder, usable or not; `unusable_reason(key)` says
-    why a model cannot be used (None when it can)."""
-    entries = list(entries)
-    titles = {e.info.dataset: e.info.dataset_title for e in entries if e.info}
-    choices = []
-    for entry in entries:
-        info = entry.info
-        if info is not None:
-            dataset, title, architecture = info.dataset, info.dataset_title, info.architecture
-        else:  # unreadable: place it by its folder name, e.g. "mnist-cnn"
-            dataset, _, architecture = entry.model_id.partition("-")
-            title = titles.get(dataset, dataset.title())
-        architecture = architecture or entry.model_id
-        arch_title = architecture_title(architecture)
-        if entry.user:  # a button of its own: "Your CNN"
-            architecture, arch_title = f"user:{architecture}", f"Your {arch_title}"
-        choices.append(ModelChoice(
-            key=entry.key, dataset=dataset, dataset_title=title,
-            architecture=architecture, architecture_title=arch_title,
-            reason=unusable_reason(entry.key), summary=info.summary if info else "",
-            test_accuracy=info.test_accuracy if info else float("nan"),
-            name=entry.display_name, user=entry.user,
-        ))
-    return choices
-
-
-def dataset_tooltip(title: str, choices: list[ModelChoice]) -> str:
-    """A dataset button's tooltip; `choices` are that dataset's models."""
-    usable = [c for c in choices if c.usable]
-    if usable:
-        return f"Recognise {title.lower()}: {', '.join(c.architecture_title for c in usable)}"
-    return "No usable model: " + " ".join(f"{c.name}: {c.reason}" for c in choices)
-
-
-def missing_architecture_tooltip(button: str, dataset_title: str | None) -> str:
-    """An architecture button without a model of the chosen dataset ("Your CNN" of Digits
-    while Clothing is chosen)."""
-    return f"There is no {button} model for {dataset_title or 'this dataset'}."
 
 
 # --- status-bar sentences -------------------------------------------------------------------

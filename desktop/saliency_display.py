@@ -93,20 +93,28 @@ def failed(error: Exception | str) -> PageView:
     return PageView("The map could not be made", str(error))
 
 
+def named(label: str) -> str:
+    """A class name fit for a sentence: a binary model's "not 7" in quotes, so that "why 7
+    and not “not 7”" reads right."""
+    return f"“{label}”" if " " in label else label
+
+
 def evidence_view(label: str, values: np.ndarray) -> MapView:
     scale = map_scale(values)
+    shown = named(label)
     flat = scale < FLAT_BELOW
     if flat:
         caption = (f"Blanking any part hardly changes p({label}): the model is sure of it "
                    "whatever is hidden. The comparison beside it shows more.")
     else:
-        caption = (f"Red: hiding this part lowers p({label}), so it speaks for {label}. "
+        caption = (f"Red: hiding this part lowers p({label}), so it speaks for {shown}. "
                    f"Blue: hiding it raises p({label}).")
-    return MapView(f"What made it say {label}", f"for {label}", f"against {label}", caption,
+    return MapView(f"What made it say {shown}", f"for {shown}", f"against {shown}", caption,
                    scale, flat, "" if flat else f"full colour: {scale:.2g} in log p({label})")
 
 
-def contrast_view(x: str, y: str, values: np.ndarray) -> MapView:
+def contrast_view(x_label: str, y_label: str, values: np.ndarray) -> MapView:
+    x, y = named(x_label), named(y_label)
     if x == y:
         return MapView(f"Why {x} and not {y}", f"for {x}", f"for {y}",
                        "Pick two different classes to compare.", 0.0, True)
@@ -115,7 +123,8 @@ def contrast_view(x: str, y: str, values: np.ndarray) -> MapView:
     caption = (f"No part of the picture tells {x} from {y}." if flat else
                f"Red: this part speaks for {x} rather than {y}. Blue: for {y} rather than {x}.")
     return MapView(f"Why {x} and not {y}", f"for {x}", f"for {y}", caption, scale, flat,
-                   "" if flat else f"full colour: {scale:.2g} in log p({x}) - log p({y})")
+                   "" if flat else f"full colour: {scale:.2g} in log p({x_label}) - "
+                                   f"log p({y_label})")
 
 
 def page_view(info: ModelInfo, maps: SaliencyMaps, x: int, y: int) -> PageView:
@@ -123,7 +132,10 @@ def page_view(info: ModelInfo, maps: SaliencyMaps, x: int, y: int) -> PageView:
     classes = info.classes
     index = maps.index
     said = f"{classes[index]} ({percent(float(maps.probabilities[index]))})"
-    if maps.accepted:
+    if maps.accepted and info.task is not None and len(classes) == 2:  # a yes/no question
+        headline = (f"{info.task.question} {'Yes' if index == 1 else 'No'}, says the model "
+                    f"({percent(float(maps.probabilities[index]))})")
+    elif maps.accepted:
         headline = f"The model says {said}"
     else:
         headline = f"Not {subject(info.dataset)}, says the model (likeliest: {said})"

@@ -3,7 +3,8 @@ and the command line, tested without Qt.
 
 Three states: a confident answer, "not sure" (the best class gets under half the probability),
 and "this doesn't look like a digit" (the model's outlier output passed its threshold: the
-picture is none of its classes, whatever the bars say).
+picture is none of its classes, whatever the bars say). A binary lab model answers its
+question: "Is it a 7? Yes".
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from desktop.model_format import BinaryTask
 from desktop.models import Prediction
 
 # What one picture of each dataset is, for sentences like "This doesn't look like a digit".
@@ -41,9 +43,13 @@ def subject(dataset: str) -> str:
     return SUBJECTS.get(dataset, "one of the model's classes")
 
 
-def verdict(prediction: Prediction, classes: tuple[str, ...], dataset: str) -> Verdict:
-    """The headline and the sentence under it for this prediction."""
+def verdict(prediction: Prediction, classes: tuple[str, ...], dataset: str,
+            task: BinaryTask | None = None) -> Verdict:
+    """The headline and the sentence under it for this prediction (`task`: the question a
+    binary model answers)."""
     best = prediction.label
+    if task is not None and prediction.accepted and len(prediction.probabilities) == 2:
+        return answer_to(task, prediction)
     if not prediction.accepted:
         return Verdict(
             State.REJECTED, f"This doesn't look like {subject(dataset)}",
@@ -57,6 +63,16 @@ def verdict(prediction: Prediction, classes: tuple[str, ...], dataset: str) -> V
             f"The best guess, {first}, gets only {percent(prediction.confidence)}. "
             "Try drawing it larger, centred, with clear strokes.")
     return Verdict(State.SURE, best, f"{percent(prediction.confidence)} sure")
+
+
+def answer_to(task: BinaryTask, prediction: Prediction) -> Verdict:
+    """A binary model's answer: 'Is it a 7? Yes', 'p(7) = 93.0 %: yes from 50 %'. Its two
+    probabilities always leave one at least 50 %, so it is never "not sure"."""
+    p_yes = float(prediction.probabilities[1])
+    said = "Yes" if prediction.index == 1 else "No"
+    return Verdict(State.SURE, f"{task.question} {said}",
+                   f"{percent(prediction.confidence)} sure: the model gives p({task.yes}) = "
+                   f"{percent(p_yes)} and answers yes from 50 %.")
 
 
 def one_line(prediction: Prediction, dataset: str) -> str:

@@ -10,7 +10,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from desktop import models
@@ -69,6 +70,18 @@ def use_model(qtbot: QtBot, window: MainWindow, model_id: str) -> None:
     assert window.select_model(model_id), window.controller.unusable_reason(model_id)
     wait_ready(qtbot, window)
     window.classify_now()
+
+
+def choose_in_combo(qtbot: QtBot, combo: QComboBox, key: str) -> None:
+    """Choose the entry `key` of a model drop-down with the keyboard, as a user does: focus,
+    Home, then Down until it is current (disabled entries are skipped by the combo)."""
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Home)
+    for _ in range(combo.count()):
+        if combo.current_key() == key:
+            return
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.current_key() == key, f"{key} cannot be reached in {combo.model_keys()}"
 
 
 def draw(window: MainWindow, shape: Shape) -> None:

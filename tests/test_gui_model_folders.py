@@ -24,13 +24,13 @@ from bad_models import (
 )
 from gui_support import (
     MODELS_DIR,
+    choose_in_combo,
     draw,
     open_window,
     settings_file,
     use_model,
     wait_ready,
 )
-from PySide6.QtCore import Qt
 
 from desktop import models, paths
 from desktop.gui.main_window import MainWindow
@@ -200,14 +200,15 @@ def test_user_models_are_listed_beside_the_shipped_ones(qtbot, tmp_path, monkeyp
     mine = controller.entry("user:mnist-cnn")
     assert mine.display_name == "mnist-cnn (yours, trained 2026-11-21, 3 epochs, lr 0.003)"
     texts = {a.data(): a.text() for a in window.model_actions.actions()}
-    assert texts["user:mnist-cnn"] == f"Digits - {mine.display_name}"
+    assert texts["user:mnist-cnn"] == f"Your CNN ({mine.run})"
     shipped = controller.entry("mnist-cnn").info.test_accuracy
-    assert texts["mnist-cnn"] == f"Digits - CNN ({100 * shipped:.1f} %)"
+    assert texts["mnist-cnn"] == f"CNN · {100 * shipped:.1f} %"
 
     use_model(qtbot, window, "mnist-cnn")
-    button = window.model_picker.architectures.buttons["user:cnn"]
-    assert button.text() == "Your CNN" and button.isVisible()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    combo = window.model_picker.combo
+    assert combo.model_keys()[-1] == "user:mnist-cnn"  # after the shipped models
+    assert combo.itemText(combo.index_of("user:mnist-cnn")) == texts["user:mnist-cnn"]
+    choose_in_combo(qtbot, combo, "user:mnist-cnn")
     qtbot.waitUntil(lambda: controller.current.key == "user:mnist-cnn")
     wait_ready(qtbot, window)
     assert window.training_panel.summary_text("accuracy").startswith("98.11 %")
@@ -218,10 +219,10 @@ def test_user_models_are_listed_beside_the_shipped_ones(qtbot, tmp_path, monkeyp
     # The shipped model is still there and still itself.
     use_model(qtbot, window, "mnist-cnn")
     assert window.training_panel.summary_text("accuracy").startswith(f"{100 * shipped:.2f} %")
-    assert window.model_picker.architectures.buttons["cnn"].isChecked()
+    assert combo.current_key() == "mnist-cnn"
     # The user's digits model has no place among clothing models.
     use_model(qtbot, window, "fashion-cnn")
-    assert not window.model_picker.architectures.buttons["user:cnn"].isVisible()
+    assert "user:mnist-cnn" not in combo.model_keys()
 
 
 def test_the_user_model_is_remembered_by_its_own_key(qtbot, tmp_path, monkeypatch):
@@ -254,7 +255,8 @@ def test_a_broken_user_model_is_reported_and_the_shipped_one_works(qtbot, tmp_pa
     assert "not a valid ONNX model" in window.controller.unusable_reason("user:mnist-cnn")
     assert window.controller.is_usable("mnist-cnn")
     action = next(a for a in window.model_actions.actions() if a.data() == "user:mnist-cnn")
-    assert not action.isEnabled() and "mnist-cnn (yours)" in action.text()
+    assert not action.isEnabled() and action.text() == "Your CNN"
+    assert action.toolTip().startswith("mnist-cnn (yours) is unavailable: ")
 
 
 def test_user_models_in_the_plain_discovery(tmp_path):

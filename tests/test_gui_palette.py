@@ -29,8 +29,9 @@ def test_custom_widgets_follow_a_dark_palette(qtbot, window):
     draw(window, DIGITS["7"])
     panel = window.training_panel
     widgets = {"bars": window.prediction_panel.bars, "curves": panel.curves,
-               "confusion": panel.confusion}
-    for page in (window.prediction_panel, panel):  # lay out and paint every page once
+               "confusion": panel.confusion, "compare": window.compare_view.table,
+               "model list": window.model_picker.combo}
+    for page in (window.prediction_panel, window.compare_view, panel):  # paint each once
         window.results_tabs.setCurrentWidget(page)
         for index in range(panel.tabs.count()):
             panel.tabs.setCurrentIndex(index)

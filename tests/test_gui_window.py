@@ -154,7 +154,7 @@ def test_elide_words_keeps_whole_words():
 def test_model_menu_entries_are_not_padded(window):
     texts = [action.text() for action in window.model_actions.actions()]
     assert texts and all("  " not in text and text == text.strip() for text in texts)
-    assert any(text.endswith("%)") for text in texts)
+    assert any(text.endswith(" %") for text in texts)
 
 
 def test_a_random_sample_highlights_its_tile(qtbot, window):

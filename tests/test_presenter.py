@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop import APP_NAME, image_io, models, numbers, presenter
+from desktop import APP_NAME, image_io, model_choices, models, numbers, presenter
 from desktop.presenter import Shown
 from desktop.verdict import percent
 
@@ -70,11 +70,12 @@ def test_the_users_own_model_says_it_is_theirs(models_dir: Path, tmp_path: Path)
     assert view.status_label == "Digits - CNN (yours)"
     assert f"Model: Digits - {entry.display_name} (" in view.note
     assert "yours" in entry.display_name
-    choices = {c.key: c for c in presenter.model_choices(everything, lambda key: None)}
+    choices = {c.key: c for c in model_choices.model_choices(everything, lambda key: None)}
     own, shipped = choices["user:mnist-cnn"], choices["mnist-cnn"]
-    assert (own.architecture, own.architecture_title) == ("user:cnn", "Your CNN")
-    assert own.menu_text == f"Digits - {entry.display_name}"  # no accuracy: it is in the name
-    assert shipped.menu_text == f"Digits - CNN ({percent(shipped.test_accuracy)})"
+    assert (own.architecture, own.group) == ("cnn", model_choices.Group.YOURS)
+    assert own.text == f"Your CNN ({entry.run})"  # no accuracy: how it was trained instead
+    assert shipped.text == f"CNN · {percent(shipped.test_accuracy)}"
+    assert list(choices).index("user:mnist-cnn") > list(choices).index("mnist-cnn")
     digit_models = [e for e in models.discover(models_dir) if e.info.dataset == "mnist"]
     assert [c.dataset_title for c in choices.values()].count("Digits") == len(digit_models) + 1
 
@@ -150,32 +151,29 @@ def test_an_unusable_model_says_why_in_the_menu_and_the_picker(models_dir, tmp_p
     (copy / "fashion-dense" / "model.onnx").write_bytes(b"not a model")
     found = models.discover(copy)
     reasons = {e.key: e.error for e in found}
-    choices = {c.key: c for c in presenter.model_choices(found, reasons.get)}
+    choices = {c.key: c for c in model_choices.model_choices(found, reasons.get)}
     broken = choices["fashion-cnn"]
     # Unreadable: placed by its folder's name, "fashion" (no model of it says "Clothing").
     assert not broken.usable and broken.dataset_title == "Fashion"
-    assert broken.menu_text == "Fashion - CNN"
-    assert broken.menu_tooltip == f"Unavailable: {reasons['fashion-cnn']}"
-    assert broken.button_tooltip == f"Fashion - CNN is unavailable: {reasons['fashion-cnn']}"
+    assert (broken.text, broken.title) == ("CNN", "Fashion - CNN")  # no accuracy to show
+    assert broken.tooltip == f"fashion-cnn is unavailable: {reasons['fashion-cnn']}"
     clothing = [c for c in choices.values() if c.dataset == "fashion"]
-    assert presenter.dataset_tooltip("Fashion", clothing).startswith(
+    assert model_choices.dataset_tooltip("Fashion", clothing).startswith(
         "No usable model: fashion-dense: ")
     digits = [c for c in choices.values() if c.dataset == "mnist"]
-    assert presenter.dataset_tooltip("Digits", digits) == "Recognise digits: Dense, CNN"
+    assert model_choices.dataset_tooltip("Digits", digits) == "Recognise digits: 2 models"
     cnn = choices["mnist-cnn"]
-    assert cnn.button_tooltip.startswith(
-        f"Digits - CNN - {percent(cnn.test_accuracy)} test accuracy\n")
-    assert presenter.missing_architecture_tooltip("Your CNN", "Clothing") == (
-        "There is no Your CNN model for Clothing.")
+    assert cnn.tooltip.startswith(
+        f"Digits - CNN (mnist-cnn): {percent(cnn.test_accuracy)} test accuracy\n")
 
 
 def test_small_words() -> None:
     assert presenter.window_title("") == APP_NAME
     assert presenter.window_title("seven.png") == f"seven.png - {APP_NAME}"
     assert presenter.latency(0.00234) == "Classified in 2.3 ms"
-    assert presenter.accuracy(math.nan) == "" and presenter.accuracy(0.9921) == "99.2 %"
-    assert presenter.architecture_title("resnet") == "ResNet"
-    assert presenter.architecture_title("transformer") == "Transformer"
+    assert model_choices.accuracy(math.nan) == "" and model_choices.accuracy(0.9921) == "99.2 %"
+    assert model_choices.architecture_title("resnet") == "ResNet"
+    assert model_choices.architecture_title("transformer") == "Transformer"
     assert presenter.drop_to_open(None) == "Drop to open the picture"
     about = presenter.about_html(Path("/models"), {"Qt": "6.9", "ONNX Runtime": "1.2"})
     assert "<p>Models: /models</p>" in about and "Qt 6.9 · ONNX Runtime 1.2" in about

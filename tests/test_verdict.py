@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from desktop.model_format import BINARY_TASKS
 from desktop.models import Prediction
 from desktop.verdict import State, one_line, percent, verdict
 
@@ -43,3 +44,17 @@ def test_a_rejected_picture_is_not_a_digit_whatever_the_bars_say() -> None:
 
 def test_percentages_stay_readable_at_the_ends() -> None:
     assert percent(0.00001) == "<0.1 %" and percent(0.0) == "0.0 %" and percent(1.0) == "100.0 %"
+
+
+def test_a_binary_model_answers_its_question() -> None:
+    task = BINARY_TASKS["is-7"]
+    for p_yes, said in ((0.93, "Yes"), (0.2, "No")):
+        values = np.array([1 - p_yes, p_yes], dtype=np.float32)
+        index = int(values.argmax())
+        prediction = Prediction(values, np.zeros((28, 28)), index, task.classes[index],
+                                float(values[index]))
+        answer = verdict(prediction, task.classes, "mnist", task)
+        assert (answer.state, answer.headline) == (State.SURE, f"Is it a 7? {said}")
+        assert answer.detail == (f"{percent(float(values[index]))} sure: the model gives "
+                                 f"p(7) = {percent(p_yes)} and answers yes from 50 %.")
+        assert verdict(prediction, task.classes, "mnist").headline == task.classes[index]

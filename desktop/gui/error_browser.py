@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import errors
+from desktop import binary_lab_summary, errors
 from desktop.gui.example_tiles import INDEX_ROLE, ExampleDelegate, ExampleModel
 from desktop.gui.workers import TaskRunner
+from desktop.model_format import BinaryTask
 from desktop.training_report import TrainingReport
 
 TOP_LOSSES = 100
@@ -37,6 +38,9 @@ class ErrorBrowser(QWidget):
 
     exampleChosen = Signal(object, str)  # the picture (0..1, 1 = white) and its name
     cellShown = Signal(int, int)  # true, predicted: the cell on show (to frame it)
+    # The model's test answers once read (desktop.errors.Mistakes), or None and why not:
+    # the Binary lab page uses the same ones.
+    mistakesRead = Signal(object, str)
 
     VIEWS = ("Cell", "Most confused pairs", "Top losses")
 
@@ -85,6 +89,8 @@ class ErrorBrowser(QWidget):
         layout.addWidget(self._pages, 1)
         self.mistakes: errors.Mistakes | None = None
         self._cell: tuple[int, int] | None = None
+        # Images chosen elsewhere (a Binary lab cell): title and test-image numbers.
+        self._chosen: tuple[str, np.ndarray] | None = None
         self._view = 1
         self._request = 0
         self._loading = False
@@ -119,12 +125,14 @@ class ErrorBrowser(QWidget):
         self._pages.setCurrentWidget(self._message)
         self._set_buttons_enabled(False)
 
-    def show_report(self, model_name: str, dataset: str, report: TrainingReport) -> None:
-        """Read a model's stored test answers and the test images on a pool thread."""
+    def show_report(self, model_name: str, dataset: str, report: TrainingReport,
+                    task: BinaryTask | None = None) -> None:
+        """Read a model's stored test answers and the test images on a pool thread (`task`:
+        a binary model's question, whose truth is the test labels mapped to no/yes)."""
         self._request += 1
-        self._cell, self._view, self._loading = None, 1, True
+        self._cell, self._chosen, self._view, self._loading = None, None, 1, True
         self._put_message(f"Reading the test images of {model_name}…")
-        self._tasks.start(_open, self._request, report, dataset, model_name,
+        self._tasks.start(_open, self._request, report, dataset, model_name, task,
                           on_success=self._on_opened, on_failure=self._on_failed)
 
     def _on_opened(self, result: tuple[int, errors.Mistakes | None, str]) -> None:
@@ -132,6 +140,7 @@ class ErrorBrowser(QWidget):
         if request != self._request:
             return  # another model was chosen meanwhile
         self._loading = False
+        self.mistakesRead.emit(mistakes, reason)
         if mistakes is None:
             self._put_message(reason)
             return
@@ -147,7 +156,12 @@ class ErrorBrowser(QWidget):
 
     def show_cell(self, true: int, predicted: int) -> None:
         """The test images of a confusion-matrix cell, the most confident answer first."""
-        self._cell = (true, predicted)
+        self._cell, self._chosen = (true, predicted), None
+        self.show_view(0)
+
+    def show_images(self, title: str, indexes: np.ndarray) -> None:
+        """Test images chosen elsewhere, in their order (a Binary lab cell at its threshold)."""
+        self._cell, self._chosen = None, (title, np.asarray(indexes))
         self.show_view(0)
 
     def show_view(self, view: int) -> None:
@@ -155,10 +169,14 @@ class ErrorBrowser(QWidget):
         if self.mistakes is None:
             return  # shown when the test answers are read
         self._buttons.button(view).setChecked(True)
-        mistakes, classes = self.mistakes, self.mistakes.classes
-        if view == 0 and self._cell is not None:
+        mistakes = self.mistakes
+        if view == 0 and self._chosen is not None:
+            title, indexes = self._chosen
+            self.title.setText(title)
+            self.hint.setText("The surest answer first. Click one to load it onto the canvas.")
+        elif view == 0 and self._cell is not None:
             indexes = mistakes.cell_indexes(*self._cell)
-            self.title.setText(errors.cell_title(classes, *self._cell, len(indexes)))
+            self.title.setText(_cell_title(mistakes, *self._cell, len(indexes)))
             self.hint.setText("The most confident answer first, each with the model's three "
                               "likeliest classes (the true one in bold). Click one to load it "
                               "onto the canvas.")
@@ -187,8 +205,7 @@ class ErrorBrowser(QWidget):
         self.pairs.clear()
         totals = self.mistakes.counts.sum(axis=1)
         for pair in self.mistakes.most_confused():
-            item = QListWidgetItem(errors.pair_text(pair, self.mistakes.classes,
-                                                    int(totals[pair.true])))
+            item = QListWidgetItem(_pair_text(self.mistakes, pair, int(totals[pair.true])))
             item.setData(INDEX_ROLE, (pair.true, pair.predicted))
             self.pairs.addItem(item)
         if not self.pairs.count():
@@ -208,14 +225,29 @@ class ErrorBrowser(QWidget):
             return
         number = int(index.data(INDEX_ROLE))
         example = self.mistakes.example(number)
-        name = f"Test image #{number} ({self.mistakes.classes[example.true]})"
+        name = f"Test image #{number} ({self.mistakes.true_name(example.index)})"
         self.exampleChosen.emit(self.mistakes.test_set.picture(number), name)
 
 
-def _open(request: int, report: TrainingReport, dataset: str,
-          model_name: str) -> tuple[int, errors.Mistakes | None, str]:
+def _cell_title(mistakes: errors.Mistakes, true: int, predicted: int, count: int) -> str:
+    """'true 4, predicted 9: 12 test images'; a binary model's cell by its name."""
+    if mistakes.task is not None:
+        key = binary_lab_summary.key_of(true, predicted)
+        return binary_lab_summary.cell_title(mistakes.task, key, count)
+    return errors.cell_title(mistakes.classes, true, predicted, count)
+
+
+def _pair_text(mistakes: errors.Mistakes, pair: errors.Pair, total: int) -> str:
+    if mistakes.task is not None:
+        return binary_lab_summary.pair_text(mistakes.task, pair.true, pair.predicted,
+                                            pair.count, total)
+    return errors.pair_text(pair, mistakes.classes, total)
+
+
+def _open(request: int, report: TrainingReport, dataset: str, model_name: str,
+          task: BinaryTask | None) -> tuple[int, errors.Mistakes | None, str]:
     """Runs on a pool thread: the model's Mistakes, or the reason there are none."""
     try:
-        return request, errors.open_mistakes(report, dataset, model_name), ""
+        return request, errors.open_mistakes(report, dataset, model_name, task=task), ""
     except errors.MistakesUnavailable as exc:
         return request, None, str(exc)

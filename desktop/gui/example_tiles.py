@@ -51,7 +51,9 @@ class ExampleModel(QAbstractListModel):
         if role == INDEX_ROLE:
             return int(self.indexes[index.row()])
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return errors.describe(self.example(index.row()), self.mistakes.classes)
+            example = self.example(index.row())
+            return errors.describe(example, self.mistakes.classes,
+                                   self.mistakes.true_name(example.index))
         return None
 
 

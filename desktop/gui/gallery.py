@@ -3,7 +3,8 @@
 Sample files are named <true class index>-<class slug>-<test number>.png (see
 desktop.model_format.sample_name); the true class is shown in the tooltip so learners can
 compare it with the model's answer. Samples the current model gets wrong are marked with a red
-frame and a cross, and their tooltip says what the model answered instead.
+frame and a cross, and their tooltip says what the model answered instead. For a binary lab
+model ("Is it a 7?") a sample's truth is its class mapped through the task: a 2 is "not 7".
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from PySide6.QtGui import QColor, QIcon, QImage, QKeyEvent, QPainter, QPen, QPix
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
 from desktop import image_io
-from desktop.model_format import parse_sample_name
+from desktop.model_format import DATASETS, BinaryTask, parse_sample_name
 
 ICON_SIDE = 56  # two screen pixels per model pixel
 COLUMNS = 10  # two samples per class: two rows of ten
@@ -33,15 +34,30 @@ def true_class_index(path: Path) -> int | None:
     return parsed[0] if parsed else None
 
 
-def describe_sample(path: Path, classes: tuple[str, ...]) -> str:
-    """'7-sneaker-00009.png' -> 'Test image #9 - true class: Sneaker'."""
+def describe_sample(path: Path, classes: tuple[str, ...], task: BinaryTask | None = None) -> str:
+    """'7-sneaker-00009.png' -> 'Test image #9 - true class: Sneaker'; for a binary model
+    ("Is it a 7?") '2-2-00001.png' -> 'Test image #1 - true class: 2 (not 7)'."""
     parsed = parse_sample_name(path)
     if parsed is None:
         return path.name
     index, number = parsed
+    if task is not None:
+        names = DATASETS[task.dataset].classes if task.dataset in DATASETS else ()
+        answer = task.classes[task.binary_labels([index])[0]]
+        if index < len(names):
+            return f"Test image #{number} - true class: {names[index]} ({answer})"
+        return f"Test image #{number} - {answer}"
     if index < len(classes):
         return f"Test image #{number} - true class: {classes[index]}"
     return f"Test image #{number}"
+
+
+def true_answer(path: Path, task: BinaryTask | None) -> int | None:
+    """The class a model should answer for a sample: its class, or for a binary model 0/1."""
+    index = true_class_index(path)
+    if index is None or task is None:
+        return index
+    return task.binary_labels([index])[0]
 
 
 class SampleGallery(QListWidget):
@@ -66,7 +82,8 @@ class SampleGallery(QListWidget):
         # The strip is sized to show every row it can; more rows scroll with the wheel.
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._folder: Path | None = None
-        self._classes: tuple[str, ...] = ()
+        self._classes: tuple[str, ...] = ()  # the current model's
+        self._task: BinaryTask | None = None  # its question, for a binary model
         # Per sample: the picture as classified (0..1, 1 = white) and its thumbnail.
         self._grays: dict[str, np.ndarray] = {}
         self._thumbnails: dict[str, QPixmap] = {}
@@ -80,12 +97,19 @@ class SampleGallery(QListWidget):
     def paths(self) -> list[Path]:
         return [Path(self.item(row).data(PATH_ROLE)) for row in range(self.count())]
 
-    def show_folder(self, folder: Path | None, classes: tuple[str, ...]) -> None:
-        """List the PNG samples of `folder` (nothing if it does not exist)."""
+    def show_folder(self, folder: Path | None, classes: tuple[str, ...],
+                    task: BinaryTask | None = None) -> None:
+        """List the PNG samples of `folder` (nothing if it does not exist), for a model of
+        `classes` (and `task`, a binary model's question)."""
         if folder == self._folder and self.count():
+            if (tuple(classes), task) != (self._classes, self._task):
+                self._classes, self._task, self._mistakes = tuple(classes), task, {}
+                for row in range(self.count()):
+                    self._describe(self.item(row))
             return
         self._folder = folder
         self._classes = tuple(classes)
+        self._task = task
         self.clear()
         self._grays, self._thumbnails, self._mistakes = {}, {}, {}
         files = sorted(folder.glob("*.png")) if folder is not None and folder.is_dir() else []
@@ -115,7 +139,7 @@ class SampleGallery(QListWidget):
         unmark the others). Samples missing from `predicted` are left unmarked."""
         self._mistakes = {}
         for path, index in predicted.items():
-            truth = true_class_index(path)
+            truth = true_answer(path, self._task)
             if index is not None and truth is not None and index != truth \
                     and 0 <= index < len(self._classes):
                 self._mistakes[str(path)] = self._classes[index]
@@ -140,7 +164,7 @@ class SampleGallery(QListWidget):
     def _describe(self, item: QListWidgetItem) -> None:
         """Tooltip, accessible text and thumbnail, with the mistake mark if there is one."""
         key = item.data(PATH_ROLE)
-        description = describe_sample(Path(key), self._classes)
+        description = describe_sample(Path(key), self._classes, self._task)
         wrong = self._mistakes.get(key)
         pixmap = self._thumbnails.get(key)
         if wrong is not None:

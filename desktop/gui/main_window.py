@@ -25,6 +25,7 @@ from desktop.gui.controller import ModelController
 from desktop.gui.loading import PictureLoader
 from desktop.gui.window_actions import WindowActionsMixin
 from desktop.gui.window_files import WindowFilesMixin
+from desktop.model_format import BinaryTask
 
 LIVE_INTERVAL_MS = 16  # classify at most ~60 times a second while drawing
 FIRST_RUN_MODEL = "mnist-cnn"  # the best digit model makes the best first impression
@@ -59,7 +60,8 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
         self.last_error: str | None = None  # the text of the last error shown
         self.last_latency: float | None = None
         self._error_box: QMessageBox | None = None
-        self._pending_gallery: tuple[Path | None, tuple[str, ...]] = (None, ())
+        self._pending_gallery: tuple[Path | None, tuple[str, ...], BinaryTask | None] = \
+            (None, (), None)
         self._live_timer = QTimer(self, singleShot=True, interval=LIVE_INTERVAL_MS)
         self._live_timer.timeout.connect(self.classify_now)
 
@@ -91,6 +93,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
         self.loader.loaded.connect(self._on_picture_loaded)
         self.loader.failed.connect(self.show_error)
         self.model_picker.modelChosen.connect(self.select_model)
+        self.compare_view.modelChosen.connect(self.select_model)
         self.model_actions.triggered.connect(
             lambda action: self.select_model(str(action.data())))
         self.controller.currentModelChanged.connect(self._on_current_model_changed)
@@ -141,7 +144,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
             self.prediction_panel.show(view.prediction)
             self.training_panel.show_message(view.training_message)
             self.gallery.show_folder(None, ())
-            self._pending_gallery = (None, ())
+            self._pending_gallery = (None, (), None)
             self.statusBar().showMessage(view.status)
         else:
             view = presenter.model_view(entry)
@@ -150,8 +153,8 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
             self.training_panel.show_model(entry.info, entry.directory)
             folder = self._samples_dir / entry.info.dataset
             if self._shown_once:
-                self.gallery.show_folder(folder, entry.info.classes)
-            self._pending_gallery = (folder, entry.info.classes)
+                self.gallery.show_folder(folder, entry.info.classes, entry.info.task)
+            self._pending_gallery = (folder, entry.info.classes, entry.info.task)
         self.model_label.setText(view.status_label)
         self.model_label.setToolTip(view.status_tooltip)
         self.prediction_panel.set_note(view.note)
@@ -246,6 +249,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
                 self.latency_label.setText(presenter.latency(result.seconds))
         self.prediction_panel.show(view)
         self.inside_view.show_input(self.controller.classifier(), gray)
+        self.compare_view.show_input(gray)
         self.resultsUpdated.emit()
 
     # --- window events ------------------------------------------------------------------------

@@ -1,7 +1,7 @@
-"""Toolbar control to choose a model by dataset (Digits / Clothing) and architecture
-(Dense / CNN): two groups of segmented toggle buttons. Unusable models are disabled and
-their tooltip says why. The user's own retrained models get buttons of their own ("Your CNN")
-beside the shipped ones, which they never replace."""
+"""Toolbar control to choose a model: segmented toggles for the dataset (Digits / Clothing) and
+a drop-down of that dataset's models (desktop.model_choices names and orders them: one per
+architecture, then the training variants, the binary lab's models and the user's own).
+Unusable models are listed disabled, their tooltip says why."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QWidget
 
-from desktop import presenter
+from desktop import model_choices
+from desktop.gui.model_combo import ModelCombo
 from desktop.gui.style import Role, mix
-from desktop.presenter import ModelChoice
+from desktop.model_choices import ModelChoice
 
 # A segmented control. Colours come from the palette passed to apply_palette (a style sheet
 # with palette(...) would freeze the palette of the moment it was set).
@@ -100,20 +101,12 @@ class _Segment(QWidget):
             button.setChecked(button_key == key)
         self.group.setExclusive(True)
 
-    def hide_keys_without_model(self, keys: set[str]) -> None:
-        """Hide these buttons (the user's models of another dataset), show the others."""
-        if {k for k, b in self.buttons.items() if b.isHidden()} == keys & set(self.buttons):
-            return
-        for key, button in self.buttons.items():
-            button.setHidden(key in keys)
-        self._set_positions()
-
     def key_of(self, button: QToolButton) -> str | None:
         return next((k for k, b in self.buttons.items() if b is button), None)
 
 
 class ModelPicker(QWidget):
-    """Dataset and architecture toggles; emits the chosen model id."""
+    """Dataset toggles and the chosen dataset's models; emits the chosen model's key."""
 
     modelChosen = Signal(str)
 
@@ -121,84 +114,64 @@ class ModelPicker(QWidget):
         super().__init__(parent)
         self.setObjectName("modelPicker")
         self.datasets = _Segment("datasetButtons")
-        self.architectures = _Segment("architectureButtons")
+        self.combo = ModelCombo()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(8)
-        self._words = [QLabel("Recognise"), QLabel("with")]
+        self._words = [QLabel("Recognise"), QLabel("&with")]  # Alt+W: to the models
+        self._words[1].setBuddy(self.combo)
         layout.addWidget(self._words[0])
         layout.addWidget(self.datasets)
         layout.addSpacing(6)
         layout.addWidget(self._words[1])
-        layout.addWidget(self.architectures)
+        layout.addWidget(self.combo)
         self._choices: list[ModelChoice] = []
         self._current: ModelChoice | None = None
         self.apply_palette(self.palette())
         self.datasets.group.buttonClicked.connect(self._on_dataset_clicked)
-        self.architectures.group.buttonClicked.connect(self._on_architecture_clicked)
+        self.combo.keyChosen.connect(self._on_model_chosen)
+
+    @property
+    def choices(self) -> list[ModelChoice]:
+        return list(self._choices)
 
     def set_compact(self, compact: bool) -> None:
-        """Without the words "Recognise" and "with", for narrow windows."""
+        """Without the words "Recognise" and "with" and with a narrower drop-down, for narrow
+        windows."""
         for label in self._words:
             label.setHidden(compact)
+        self.combo.set_compact(compact)
 
     def apply_palette(self, palette: QPalette) -> None:
         """Colour the toggles for this palette (called again when the theme changes)."""
         self.datasets.apply_palette(palette)
-        self.architectures.apply_palette(palette)
 
-    def set_choices(self, choices: list[ModelChoice], current_id: str | None) -> None:
+    def set_choices(self, choices: list[ModelChoice], current_key: str | None) -> None:
         self._choices = list(choices)
-        self.datasets.set_keys(_unique((c.dataset, c.dataset_title) for c in choices))
-        self.architectures.set_keys(
-            _unique((c.architecture, c.architecture_title) for c in choices)
-        )
-        self.set_current(current_id)
+        self.datasets.set_keys(model_choices.datasets(self._choices))
+        self.set_current(current_key)
 
     def set_current(self, key: str | None) -> None:
         self._current = next((c for c in self._choices if c.key == key), None)
         dataset = self._current.dataset if self._current else None
         self.datasets.check(dataset)
-        self.architectures.check(self._current.architecture if self._current else None)
-        for key, button in self.datasets.buttons.items():
-            in_dataset = [c for c in self._choices if c.dataset == key]
+        for dataset_key, button in self.datasets.buttons.items():
+            in_dataset = [c for c in self._choices if c.dataset == dataset_key]
             button.setEnabled(any(c.usable for c in in_dataset))
-            button.setToolTip(presenter.dataset_tooltip(button.text(), in_dataset))
-        for key, button in self.architectures.buttons.items():
-            choice = self._choice(dataset, key)
-            button.setEnabled(choice is not None and choice.usable)
-            button.setToolTip(choice.button_tooltip if choice is not None else
-                              presenter.missing_architecture_tooltip(
-                                  button.text(),
-                                  self._current.dataset_title if self._current else None))
-        self.architectures.hide_keys_without_model(
-            {c.architecture for c in self._choices if c.user and c.dataset != dataset})
-
-    def _choice(self, dataset: str | None, architecture: str) -> ModelChoice | None:
-        return next((c for c in self._choices
-                     if c.dataset == dataset and c.architecture == architecture), None)
+            button.setToolTip(model_choices.dataset_tooltip(button.text(), in_dataset))
+        self.combo.set_choices([c for c in self._choices if c.dataset == dataset], key)
 
     def _on_dataset_clicked(self, button: QToolButton) -> None:
-        dataset = self.datasets.key_of(button)
-        preferred = self._current.architecture if self._current else None
-        candidates = [c for c in self._choices if c.dataset == dataset and c.usable]
-        candidates.sort(key=lambda c: (c.architecture != preferred, c.user))
-        if candidates:
-            self.modelChosen.emit(candidates[0].key)
-        else:
-            self.set_current(self._current.key if self._current else None)
-
-    def _on_architecture_clicked(self, button: QToolButton) -> None:
-        dataset = self._current.dataset if self._current else None
-        choice = self._choice(dataset, self.architectures.key_of(button) or "")
-        if choice is not None and choice.usable:
+        dataset = self.datasets.key_of(button) or ""
+        choice = model_choices.first_of_dataset(self._choices, dataset, self._current)
+        if choice is not None:
             self.modelChosen.emit(choice.key)
         else:
             self.set_current(self._current.key if self._current else None)
 
-
-def _unique(pairs) -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
-    for key, title in pairs:
-        seen.setdefault(key, title)
-    return list(seen.items())
+    def _on_model_chosen(self, key: str) -> None:
+        choice = next((c for c in self._choices if c.key == key), None)
+        if choice is not None and choice.usable:
+            self.modelChosen.emit(key)
+        else:  # pragma: no cover - disabled entries cannot be chosen
+            self.set_current(self._current.key if self._current else None)

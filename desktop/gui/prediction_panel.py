@@ -111,7 +111,7 @@ class PredictionPanel(QWidget):
         self._prediction = prediction
         self.headline.setText(said.headline)
         self.detail.setText(said.detail)
-        short = said.state is State.SURE and len(prediction.label) <= 2
+        short = said.state is State.SURE and len(said.headline) <= 2  # a big "7"
         self.headline.setFont(self._symbol_font if short else
                               self._label_font if said.state is State.SURE
                               else self._message_font)

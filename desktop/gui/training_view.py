@@ -2,7 +2,8 @@
 
 A summary (test accuracy, parameters, architecture, epochs, training time) above its pages:
 loss/accuracy curves, the confusion matrix, per-class precision / recall / F1 / support, and
-the test images behind the matrix (Mistakes: clicking a matrix cell opens its images there).
+the test images behind the matrix (Mistakes: clicking a matrix cell opens its images there),
+the calibration, and for binary models the Binary lab (thresholds, ROC and PR curves).
 
 The report is read on a pool thread: it comes from the model folder, which may sit on a slow
 or hung disk, and the window must stay responsive meanwhile.
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import models
+from desktop.gui.binary_lab_view import BinaryLabPage
 from desktop.gui.confusion import ConfusionMatrixView
 from desktop.gui.curves import TrainingCurves
 from desktop.gui.error_browser import ErrorBrowser
@@ -168,6 +170,13 @@ class TrainingPanel(QWidget):
         self.error_browser.cellShown.connect(lambda *cell: self.confusion.select_cell(cell))
         self.calibration = CalibrationPage()
         self.tabs.addTab(self.calibration, CalibrationPage.TITLE)
+        # Last, so that the other pages keep their places whether it is shown or not: only
+        # binary models (one yes/no question) have it.
+        self.binary_lab = BinaryLabPage()
+        self.tabs.addTab(self.binary_lab, BinaryLabPage.TITLE)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.binary_lab), False)
+        self.error_browser.mistakesRead.connect(self.binary_lab.set_mistakes)
+        self.binary_lab.cellChosen.connect(self._show_lab_cell)
 
         content = QWidget()
         content_layout = QVBoxLayout(content)
@@ -267,12 +276,27 @@ class TrainingPanel(QWidget):
         self.curves_hint.setText(curves_explanation(report.config))
         self.confusion.set_matrix(report.classes, [list(row) for row in report.confusion_matrix])
         self.table.set_rows(per_class_rows(report))
-        self.error_browser.show_report(info.model_id, info.dataset, report)
+        self.binary_lab.show_model(info.task, info.model_id)
+        self._show_binary_lab(info.task is not None)
+        self.error_browser.show_report(info.model_id, info.dataset, report, info.task)
         self.calibration.set_report(info.model_id, report)
+
+    def _show_binary_lab(self, shown: bool) -> None:
+        """Show the Binary lab page for binary models only. Leaving it for another model
+        opens the Confusion matrix, its nearest page, rather than whichever Qt picks."""
+        if not shown and self.tabs.currentWidget() is self.binary_lab:
+            self.tabs.setCurrentWidget(self.confusion.parentWidget())
+        self.tabs.setTabVisible(self.tabs.indexOf(self.binary_lab), shown)
 
     def _show_cell(self, true: int, predicted: int) -> None:
         """A click on a confusion-matrix cell: its test images, on the Mistakes page."""
         self.error_browser.show_cell(true, predicted)
+        self.tabs.setCurrentWidget(self.error_browser)
+
+    def _show_lab_cell(self, title: str, indexes: object) -> None:
+        """A click on a Binary lab cell: its test images at the lab's threshold."""
+        self.error_browser.show_images(title, indexes)
+        self.confusion.select_cell(None)  # the lab's cells are not the matrix's
         self.tabs.setCurrentWidget(self.error_browser)
 
     def _on_normalize_toggled(self, checked: bool) -> None:

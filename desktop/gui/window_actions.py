@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import APP_NAME, layers, presenter
+from desktop import APP_NAME, layers, model_choices, presenter
 from desktop.gui import icons, settings
 from desktop.gui.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
+from desktop.gui.compare_view import CompareView
 from desktop.gui.gallery import SampleGallery
 from desktop.gui.inside_view import InsideView
 from desktop.gui.layers_view import LayersPage
+from desktop.gui.model_menu import ModelMenu
 from desktop.gui.model_picker import ModelPicker
 from desktop.gui.prediction_panel import PredictionPanel
 from desktop.gui.saliency_view import SALIENCY_TIP, SaliencyView
@@ -67,7 +69,11 @@ class WindowActionsMixin:
         self.prediction_panel = PredictionPanel()
         self.training_panel = TrainingPanel()
         self.results_tabs = QTabWidget(objectName="resultsTabs")
+        self.compare_view = CompareView(self.controller)
         self.results_tabs.addTab(self.prediction_panel, "Prediction")
+        compare = self.results_tabs.addTab(self.compare_view, "Compare")
+        self.results_tabs.setTabToolTip(compare, "The picture through every model of the "
+                                        "dataset at once: answers, accuracy, size and speed")
         self.results_tabs.addTab(self.training_panel, "Training")
         self.inside_view = InsideView()
         self.inside_view.add_page(SaliencyView(), "What it looked at", SALIENCY_TIP)
@@ -188,6 +194,7 @@ class WindowActionsMixin:
                               self.smaller_action])
         self.model_menu = bar.addMenu("&Model")
         self.model_menu.setToolTipsVisible(True)
+        self._model_menu = ModelMenu(self.model_menu, self.model_actions, [self.reload_action])
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.about_action, self.about_qt_action])
 
@@ -242,34 +249,17 @@ class WindowActionsMixin:
     # --- the Model menu and the toolbar's model picker ----------------------------------------
 
     def _refresh_model_choices(self) -> None:
-        """Rebuild both from the controller's models (after discovery or a failure)."""
-        choices = presenter.model_choices(self.controller.entries,
-                                          self.controller.unusable_reason)
+        """Rebuild the picker, the Model menu and the Compare tab from the controller's models
+        (after discovery or a failure)."""
+        choices = model_choices.model_choices(self.controller.entries,
+                                              self.controller.unusable_reason)
         current = self.controller.current
         current_key = current.key if current else None
         self.model_picker.set_choices(choices, current_key)
         self._picker_action.setVisible(bool(choices))
-        self.model_menu.clear()
-        for action in self.model_actions.actions():
-            self.model_actions.removeAction(action)
-        for number, choice in enumerate(choices, start=1):
-            action = QAction(choice.menu_text, self)
-            action.setCheckable(True)
-            action.setData(choice.key)
-            action.setEnabled(choice.usable)
-            action.setChecked(choice.key == current_key)
-            action.setToolTip(choice.menu_tooltip)
-            action.setStatusTip(action.toolTip())
-            if number <= 9:
-                action.setShortcut(QKeySequence(f"Ctrl+{number}"))
-            self.model_actions.addAction(action)
-            self.model_menu.addAction(action)
+        self.compare_view.set_choices(choices, current_key)
+        self._model_menu.show(choices, current_key)
         self._fit_toolbar()
-        if not choices:
-            empty = self.model_menu.addAction("No models found")
-            empty.setEnabled(False)
-        self.model_menu.addSeparator()
-        self.model_menu.addAction(self.reload_action)
 
     # --- drawing tools ------------------------------------------------------------------------
 
