@@ -19,6 +19,7 @@ from trainer.settings import (
     BINARY_TASKS,
     DATASET_NAMES,
     DATASETS,
+    LABEL_SMOOTHING,
     SEED_MAX,
     describe_defaults,
 )
@@ -26,6 +27,7 @@ from trainer.settings import (
 REPO_MODELS = Path(__file__).resolve().parents[1] / "resources" / "models"
 TRAIN_IMAGES = 60_000  # both datasets' official training sets
 CHECKPOINTS = "checkpoints"  # the default checkpoint folder, inside the cache folder
+MAX_LABEL_SMOOTHING = 0.5
 _NUMBER = re.compile(r"^-\d|^-\.\d")
 
 
@@ -62,6 +64,15 @@ def _probability(text: str) -> float:
     value = _finite(text)
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {value}")
+    return value
+
+
+def _label_smoothing(text: str) -> float:
+    """0 (plain cross-entropy) to 0.5: beyond, the target says little about the right class."""
+    value = _finite(text)
+    if not 0 <= value <= MAX_LABEL_SMOOTHING:
+        raise argparse.ArgumentTypeError(
+            f"must be between 0 and {MAX_LABEL_SMOOTHING:g}, got {value:g}")
     return value
 
 
@@ -161,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="peak learning rate (default per model, see below)")
     parser.add_argument("--dropout", type=_probability, metavar="P",
                         help="dropout probability in 0..1 (default per model, see below)")
+    parser.add_argument("--label-smoothing", type=_label_smoothing, default=LABEL_SMOOTHING,
+                        metavar="X",
+                        help=f"label smoothing of the cross-entropy, 0..{MAX_LABEL_SMOOTHING:g} "
+                             f"(default {LABEL_SMOOTHING:g}; 0: none)")
     parser.add_argument("--seed", type=_bounded_int(0, SEED_MAX), default=0, metavar="N",
                         help=f"seed of the split, initial weights and augmentation, "
                              f"0..{SEED_MAX} (default 0)")
@@ -194,6 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="continue an interrupted run from its last checkpoint")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                         help="where to train (default auto: cuda when present, else cpu)")
+    parser.add_argument("--progress", choices=["json"], default=None,
+                        help="json: print the machine-readable progress stream on stdout (one "
+                             "JSON object a line, desktop/training_progress.py; messages go to "
+                             "stderr); the line 'stop' on stdin, or its end, stops the run "
+                             "after the current batch and exports the best epoch so far")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bars and no details: one line per epoch and per "
                              "model, notes and errors (for CI logs)")

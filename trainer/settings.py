@@ -50,6 +50,7 @@ DEFAULT_DROPOUT = {"linear": 0.0, "mlp": 0.0, "deep": 0.0, "dense": 0.2, "lenet"
                    "cnn": 0.3, "resnet": 0.0}
 
 DATASET_NAMES = tuple(DATASETS)
+LABEL_SMOOTHING = 0.05  # the cross-entropy's default label smoothing (--label-smoothing)
 
 # torch seeds are 64-bit and the trainer derives per-epoch seeds as seed * 10007 + epoch.
 SEED_MAX = 2**32 - 1
