@@ -118,7 +118,7 @@ def build_arguments(form: TrainForm, out_dir: Path) -> list[str]:
         if not form.augment:
             options.append("--no-augment")
     add("--label-smoothing", "label_smoothing",
-        lambda: _number(form.label_smoothing, "Label smoothing", 0, 1, False))
+        lambda: _number(form.label_smoothing, "Label smoothing", 0, 0.5, True))
     if form.imbalance_class is not None:
         _imbalance(form, options, problems)
     if form.class_weights:

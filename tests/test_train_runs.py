@@ -64,6 +64,7 @@ def test_quick_preset_leaves_the_architecture_and_numbers_to_it() -> None:
     (TrainForm(learning_rate="nan"), "learning_rate", "above 0"),
     (TrainForm(dropout="1"), "dropout", "below 1"),
     (TrainForm(label_smoothing="-0.1"), "label_smoothing", "at least 0"),
+    (TrainForm(label_smoothing="0.6"), "label_smoothing", "at most 0.5"),
     (TrainForm(val_size="60000"), "val_size", "between 1"),
     (TrainForm(seed="1.5"), "seed", "whole number"),
     (TrainForm(limit="lots"), "limit", "whole number"),

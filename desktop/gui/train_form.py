@@ -28,8 +28,9 @@ NUMBER_FIELDS = (
     ("learning_rate", "Learning rate", "default", "The peak learning rate, e.g. 0.003."),
     ("dropout", "Dropout", "default", "The share of units switched off while training (0 to "
                                       "below 1): more of it fights over-fitting."),
-    ("label_smoothing", "Label smoothing", "0", "Aim at 1 - x for the true class instead of "
-                                                "100 % (0 to below 1, e.g. 0.1)."),
+    ("label_smoothing", "Label smoothing", "default", "Aim a little below 100 % for the true "
+                                                      "class (0 to 0.5; the trainer's default "
+                                                      "is 0.05, 0: none)."),
     ("val_size", "Validation size", "10000", "Training images held out to pick the best epoch."),
     ("seed", "Seed", "0", "Another seed: another split, other first weights."),
     ("limit", "Training images", "all", "Train on only this many images, for a quick try."),

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -120,19 +121,32 @@ class TrainPanel(QWidget):
     # --- is the trainer there? ----------------------------------------------------------------
 
     def set_python(self, python: str | None) -> None:
-        """The interpreter that runs the trainer (None: none can, as in a frozen installer);
-        checks off the UI thread whether it has torch, torchvision and the trainer."""
+        """The interpreter that runs the trainer (None: none can, as in a frozen installer).
+        Whether it has torch, torchvision and the trainer is checked off the UI thread when the
+        tab is first shown (importing torch takes a second or two: no cost at start-up)."""
         self.python = python
         self.installed = None
+        self._check = None
         if python is None:
             self._on_checked(False, "")
-            return
-        self._check = TrainerCheck(python, self)
-        self._check.done.connect(self._on_checked)
-        self._check.start()
+        elif self.isVisible():
+            self._start_check()
         self._sync()
 
+    def _start_check(self) -> None:
+        if self._check is None and self.python is not None:
+            self._check = TrainerCheck(self.python, self)
+            self._check.done.connect(self._on_checked)
+            self._check.start()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.installed is None:
+            self._start_check()
+
     def _on_checked(self, installed: bool, detail: str) -> None:
+        if self.sender() is not None and self.sender() is not self._check:
+            return  # the answer about an interpreter replaced since
         self.installed = installed
         if installed:
             self._say("")
