@@ -133,7 +133,10 @@ def test_stop_keeps_a_valid_model_and_resume_goes_on(qtbot, window):
     key = models.USER_KEY_PREFIX + run.model_id
     qtbot.waitUntil(lambda: window.controller.is_usable(key), timeout=10000)
     info = window.controller.entry(key).info
-    assert models.Classifier(info).classify(np.zeros((28, 28), np.float32)) is not None
+    bar = np.ones((40, 40), np.float32)  # white paper with a black bar: a 1
+    bar[8:32, 18:22] = 0.0
+    prediction = models.Classifier(info).classify(bar)
+    assert prediction is not None and prediction.probabilities.sum() == pytest.approx(1, abs=1e-3)
     assert panel.resume_button.isEnabled()
     kept = len(run.epochs)
     qtbot.mouseClick(panel.resume_button, Qt.MouseButton.LeftButton)

@@ -107,9 +107,17 @@ class RunCurves(QWidget):
 
         left = max(metrics.horizontalAdvance(y_label(t)) for t in ticks) + 10
         line = QFontMetricsF(bold).height() + 2
-        plot = QRectF(rect.left() + left, rect.top() + line + 4,
+        title_width = QFontMetricsF(bold).horizontalAdvance(title) + 12
+        # In a narrow chart the legend goes under the title instead of beside it.
+        legend_row = QRectF(rect.left(), rect.top(), rect.width(), line)
+        header = line + 4
+        if title_width + self._legend_width(metrics) > rect.width():
+            legend_row.translate(0, line)
+            header += line
+            title_width = 0
+        plot = QRectF(rect.left() + left, rect.top() + header,
                       max(10.0, rect.width() - left - 8),
-                      max(10.0, rect.height() - line - 4 - 2 * metrics.height() - 6))
+                      max(10.0, rect.height() - header - 2 * metrics.height() - 6))
         last = self._last_epoch()
 
         def to_point(epoch: float, value: float) -> QPointF:
@@ -120,9 +128,7 @@ class RunCurves(QWidget):
         painter.setPen(text)
         painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), line),
                          int(Qt.AlignmentFlag.AlignVCenter), title)
-        self._paint_legend(painter, small, QRectF(rect.left(), rect.top(), rect.width(), line),
-                           QFontMetricsF(bold).horizontalAdvance(title) + 12,
-                           train_colour, valid_colour)
+        self._paint_legend(painter, small, legend_row, title_width, train_colour, valid_colour)
         painter.setFont(small)
         for tick in ticks:
             y = to_point(0, tick).y()
@@ -157,15 +163,22 @@ class RunCurves(QWidget):
                                Qt.PenStyle.SolidLine)
         painter.restore()
 
-    def _paint_legend(self, painter: QPainter, font: QFont, row: QRectF, title_width: float,
-                      train_colour, valid_colour) -> None:
-        """training, validation and, with a comparison, what the dashes are; right-aligned,
-        as much of it as fits beside the title."""
-        metrics = QFontMetricsF(font)
+    def _legend_items(self, train_colour=None, valid_colour=None) -> list[tuple]:
         items = [("training", train_colour, Qt.PenStyle.SolidLine),
                  ("validation", valid_colour, Qt.PenStyle.SolidLine)]
         if self.comparison is not None:
             items.append(("compared", faint_text(self.palette()), Qt.PenStyle.DashLine))
+        return items
+
+    def _legend_width(self, metrics: QFontMetricsF) -> float:
+        return sum(metrics.horizontalAdvance(label) + 32 for label, *_ in self._legend_items())
+
+    def _paint_legend(self, painter: QPainter, font: QFont, row: QRectF, title_width: float,
+                      train_colour, valid_colour) -> None:
+        """training, validation and, with a comparison, what the dashes are; right-aligned
+        (as much of it as fits: under the title there is room for all of it)."""
+        metrics = QFontMetricsF(font)
+        items = self._legend_items(train_colour, valid_colour)
         painter.setFont(font)
         x = row.right()
         for label, colour, style in reversed(items):

@@ -67,8 +67,10 @@ class TrainFormWidget(QWidget):
         self.imbalance_class = QComboBox(objectName="trainImbalanceClass")
         self.imbalance_class.setToolTip("Cut one class down to a share of its training images.")
         self.imbalance_fraction = QLineEdit(objectName="trainImbalanceFraction",
-                                            placeholderText="share, e.g. 0.05")
-        self.imbalance_fraction.setMaximumWidth(110)
+                                            placeholderText="e.g. 0.05")
+        self.imbalance_fraction.setToolTip("The share of the class's training images kept "
+                                           "(above 0, at most 1).")
+        self.imbalance_fraction.setMaximumWidth(90)
         self._labels: dict[str, QLabel] = {}
         self._layout()
         self._fill_classes()

@@ -78,12 +78,11 @@ class TrainPanel(QWidget):
                        self.use_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        # The form scrolls in a small window; the buttons, messages and curves stay in view.
         form_box = QWidget()
         form_layout = QVBoxLayout(form_box)
         form_layout.setContentsMargins(8, 8, 8, 4)
-        form_layout.addWidget(self.notice)
         form_layout.addWidget(self.form)
-        form_layout.addLayout(buttons)
         form_layout.addStretch(1)
         scroll = QScrollArea(objectName="trainFormScroll", widgetResizable=True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -95,6 +94,8 @@ class TrainPanel(QWidget):
         compare_row = QHBoxLayout()
         compare_row.addWidget(QLabel("Compare with"))
         compare_row.addWidget(self.compare, 1)
+        run_layout.addLayout(buttons)
+        run_layout.addWidget(self.notice)
         run_layout.addWidget(self.status)
         run_layout.addWidget(self.curves, 1)
         run_layout.addLayout(compare_row)
