@@ -105,7 +105,7 @@ def test_the_stream_is_only_events_in_order_and_matches_the_stored_history(
     assert done.number("test_accuracy") == report.test_accuracy
     epochs = run.of("epoch")
     assert len(epochs) == len(report.history) == 2
-    for event, record in zip(epochs, report.history):
+    for event, record in zip(epochs, report.history, strict=True):
         for name in ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy"):
             assert event.number(name) == record[name], name
         assert event.number("best_epoch") in (1, 2)
