@@ -10,7 +10,9 @@ know, so a newer trainer may add some. Human-readable messages still go to stand
   batch  epoch, batch, batches, loss, accuracy (running means of this epoch), seconds (since
          the start of training); at most BATCH_EVENTS_PER_SECOND a second
   epoch  epoch, train_loss, train_accuracy, val_loss, val_accuracy, best_epoch, seconds,
-         seconds_left (an estimate for the epochs still to run, at most `epochs`)
+         seconds_left (an estimate for the epochs still to run, at most `epochs`); also
+         learning_rate and epoch_seconds (this epoch alone), as the stored history has them
+         (seconds: of training so far, like batch's)
   phase  phase: "data", "test", "calibrate", "export", ... (what the run is doing now)
   done   model_id, path (the model folder written), test_accuracy, stopped ("early": early
          stopping; "asked": the user asked it to stop and the best epoch so far was kept;
