@@ -35,13 +35,15 @@ def _shots(app: QApplication, window: MainWindow, outdir: Path, name: str,
     settle(app, 0.2)
 
 
-def _run(app: QApplication, window: MainWindow, outdir: Path, dropout: str, name: str) -> None:
+def _run(app: QApplication, window: MainWindow, outdir: Path, dropout: str, name: str,
+         compare: int | None = None) -> None:
     panel = window.train_panel
     panel.form.set_values(epochs="3", limit="2000", val_size="400", dropout=dropout)
     panel.form.extra_data.setChecked(False)
     if not panel.start():
         print(f"the run did not start: {panel.notice.text()}")
         return
+    panel.compare_with(compare)  # an earlier run of the session, dashed
     run = panel.current
     settle(app, 0.2, until=lambda: len(run.epochs) >= 1 or not run.active, timeout=RUN_SECONDS)
     settle(app, 1.0)  # a few batches of the second epoch
@@ -61,8 +63,7 @@ def train_tab_shots(app: QApplication, outdir: Path, models_dir: Path | None) ->
         print(f"the trainer is not installed: {panel.notice.text()}")
         return
     _run(app, window, outdir, "0", "run1")
-    panel.compare_with(0)
-    _run(app, window, outdir, "0.5", "run2-compared")
+    _run(app, window, outdir, "0.5", "run2-compared", compare=0)
 
     good_folder = panel.out_dir
     panel.out_dir = Path(__file__).resolve() / "models"  # inside a file: the run fails

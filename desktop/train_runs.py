@@ -188,6 +188,8 @@ def source_root() -> Path:
 
 
 NOT_INSTALLED_TITLE = "Training needs the trainer, which is not installed here."
+CHECKING = "Checking whether the trainer is installed..."
+NO_RUN_YET = "No run yet: choose the settings and press Start."
 
 
 def install_hint(frozen: bool) -> str:

@@ -52,8 +52,12 @@ class RunCurves(QWidget):
         runs = [r for r in (self.run, self.comparison) if r is not None]
         if not any(r.epochs or r.batches for r in runs):
             painter.setPen(faint_text(self.palette()))
-            text = ("The curves appear here as the first batches are trained."
-                    if self.run is not None else "Start a run to see its curves here.")
+            if self.run is None:
+                text = "Start a run to see its curves here."
+            elif self.run.active:
+                text = "The curves appear here as the first batches are trained."
+            else:
+                text = "No curves: the run ended before its first batch."
             painter.drawText(self.rect().adjusted(8, 8, -8, -8),
                              int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), text)
             return

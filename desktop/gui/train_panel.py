@@ -87,6 +87,8 @@ class TrainPanel(QWidget):
         scroll = QScrollArea(objectName="trainFormScroll", widgetResizable=True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(form_box)
+        scroll.viewport().setAutoFillBackground(False)  # the tab's own background, as below
+        form_box.setAutoFillBackground(False)
 
         run_box = QWidget()
         run_layout = QVBoxLayout(run_box)
@@ -276,12 +278,14 @@ class TrainPanel(QWidget):
         self.resume_button.setEnabled(ready and run is not None and run.resumable)
         self.use_button.setVisible(run is not None and run.succeeded)
         if self.installed is None:
-            self.status.setText("Checking whether the trainer is installed...")
+            self.status.setText(train_runs.CHECKING)
         elif run is None:
-            self.status.setText("No run yet: choose the settings and press Start."
-                                if self.installed else "")
+            self.status.setText(train_runs.NO_RUN_YET if self.installed else "")
         else:
             details = [f"{run.title}: {run.status()}"]
             if run.state is RunState.FAILED and "\n" in run.error:
                 details.append(run.error.split("\n", 1)[1])
             self.status.setText("\n".join(details))
+        font = self.status.font()
+        font.setBold(run is not None and run.state is RunState.FAILED)  # the why stands out
+        self.status.setFont(font)
