@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from desktop.training_progress import ProgressEvent, parse_line
+from desktop.training_progress import MAX_LINE, ProgressEvent, parse_line
 from desktop.training_summary import format_duration
 
 STDERR_LINES = 6  # the last lines of standard error shown when a run fails without saying why
@@ -70,6 +70,8 @@ class TrainingRun:
         of the complete lines (stray lines are skipped)."""
         lines = (self._pending + text).split("\n")
         self._pending = lines.pop()
+        if len(self._pending) > MAX_LINE:  # no line of the stream is that long: not ours
+            self._pending = ""
         events = [event for event in map(parse_line, lines) if event is not None]
         for event in events:
             self.apply(event)

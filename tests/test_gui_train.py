@@ -132,6 +132,7 @@ def test_stop_keeps_a_valid_model_and_resume_goes_on(qtbot, window):
     assert run.succeeded and run.stopped == "asked", run.error
     key = models.USER_KEY_PREFIX + run.model_id
     qtbot.waitUntil(lambda: window.controller.is_usable(key), timeout=10000)
+    assert key in window.model_picker.combo.model_keys()
     info = window.controller.entry(key).info
     bar = np.ones((40, 40), np.float32)  # white paper with a black bar: a 1
     bar[8:32, 18:22] = 0.0
@@ -179,5 +180,8 @@ def test_a_failed_run_says_why(qtbot, window, tmp_path):
 
 
 def test_the_panel_uses_the_apps_own_interpreter(qtbot, window):
+    tabs = window.results_tabs
+    assert [tabs.tabText(i) for i in range(tabs.count())][-1] == "Train"
+    assert tabs.widget(tabs.count() - 1).objectName() == "trainPanel"
     assert window.train_panel.python == sys.executable
     assert window.train_panel.out_dir == Path(window.controller.user_models_dir)

@@ -48,6 +48,15 @@ def test_lines_split_across_chunks_and_stray_lines() -> None:
     assert len(run.epochs) == 1
 
 
+def test_endless_output_without_a_newline_is_not_kept() -> None:
+    run = _run()
+    for _ in range(100):
+        run.feed("x" * 10_000)
+    assert len(run._pending) <= 10_000 * 8
+    run.feed("\n" + _epoch(1, 1.0, 1.0) + "\n")
+    assert len(run.epochs) == 1
+
+
 def test_a_resumed_run_replaces_what_lay_beyond_its_checkpoint() -> None:
     run = _run()
     run.feed("\n".join([_epoch(1, 1, 2), _epoch(2, 2, 1), _batch(3, 4, 10, 2.5)]) + "\n")
