@@ -172,3 +172,30 @@ def test_bad_label_smoothing_is_refused_in_one_line(tmp_path: Path, value: str) 
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "--label-smoothing" in lines[0], result.stderr
     assert not (tmp_path / "models").exists()
+
+
+@pytest.mark.slow
+def test_the_quick_preset_trains_its_own_model_live(tmp_path: Path, data_dir: Path) -> None:
+    run = stream(tmp_path, "--preset", "quick", "--limit", "2000", "--epochs", "1",
+                 *folders(tmp_path))
+    assert run.code == 0, run.stderr
+    assert run.kinds() == ["start", "batch", "epoch", "done"]  # progress within the epoch
+    (start,), (done,) = run.of("start"), run.of("done")
+    assert done.text("model_id") == "mnist-lenet-quick"  # never over the usual mnist-lenet
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["mnist-lenet-quick"]
+    info = read_info(tmp_path / "models" / "mnist-lenet-quick" / "model.onnx")
+    assert info.architecture == "lenet" and info.variant == "quick preset"
+    config = start.fields["config"]
+    assert config["preset"] == "quick" and config["epochs"] == 1  # the explicit option won
+    assert not config["extra_data"] and not config["augment"]
+
+
+@pytest.mark.parametrize("args", [["--preset", "slow"], ["--preset", "quick", "--task", "is-7"],
+                                  ["all", "--preset", "quick"]])
+def test_a_preset_that_cannot_be_is_refused_in_one_line(tmp_path: Path, args: list[str]) -> None:
+    result = subprocess.run([sys.executable, "-m", "trainer", *args, *folders(tmp_path)],
+                            cwd=ROOT, text=True, capture_output=True, timeout=60,
+                            env=isolated_env(tmp_path / "home"))
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "preset" in lines[0], result.stderr

@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from desktop.paths import USER_MODELS_ENV, user_models_dir
 from trainer import files
+from trainer.presets import PRESETS
 from trainer.settings import (
     ARCHITECTURES,
     BINARY_TASKS,
@@ -161,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--task", choices=list(BINARY_TASKS), default=None,
                         help="the binary lab: a yes/no question (is-7 on digits, is-shoe on "
                              "clothing) answered by one sigmoid output; it fixes the dataset")
+    parser.add_argument("--preset", choices=list(PRESETS), default=None,
+                        help="a whole recipe in one word; quick: LeNet-5 on MNIST to 99 %% test "
+                             "accuracy in about 10 s of training on a 2-core CPU, saved as "
+                             "mnist-lenet-quick (options given beside it still win)")
     parser.add_argument("--imbalance", type=_imbalance, default=None, metavar="CLASS:FRACTION",
                         help="keep only FRACTION (0..1] of one class's training images, e.g. "
                              "5:0.05 (validation and test untouched)")

@@ -24,6 +24,7 @@ from desktop.paths import user_models_dir
 from trainer import folders, testhook
 from trainer.arguments import build_parser, default_checkpoints
 from trainer.options import RunOptions
+from trainer.presets import PRESETS
 from trainer.progress import Progress, start_json_stream
 from trainer.settings import BINARY_TASKS, SHIPPED, Target
 
@@ -82,10 +83,17 @@ def make_options(args: argparse.Namespace) -> RunOptions:
 def choose_targets(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[Target]:
     """The models this command line asks for; contradictions end in parser.error."""
     if args.command == "all":
-        if args.dataset or args.architecture or args.task or args.imbalance or args.class_weights:
+        if (args.dataset or args.architecture or args.task or args.imbalance
+                or args.class_weights or args.preset):
             parser.error("'all' trains every shipped model as listed; --dataset, --model, "
-                         "--task, --imbalance and --class-weights choose one model")
+                         "--task, --imbalance, --class-weights and --preset choose one model")
         return list(SHIPPED)
+    if args.preset:
+        if args.task or args.imbalance:
+            parser.error(f"--preset {args.preset} cannot be combined with --task or --imbalance")
+        preset = PRESETS[args.preset]
+        return [Target(args.dataset or preset.dataset, args.architecture or preset.architecture,
+                       class_weights=args.class_weights, preset=preset.name)]
     dataset = args.dataset or "mnist"
     if args.task:
         task = BINARY_TASKS[args.task]

@@ -17,6 +17,7 @@ from trainer.evaluation import evaluate, to_input
 from trainer.mixed_data import add_extras
 from trainer.models import describe, parameter_count
 from trainer.options import RunOptions
+from trainer.presets import PRESETS
 from trainer.progress import Progress
 from trainer.settings import DEFAULT_DROPOUT, DEFAULTS, Target
 from trainer.train import TrainConfig, train
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 def make_config(target: Target, options: RunOptions) -> TrainConfig:
     dataset, architecture = target.dataset, target.architecture
     settings = dict(DEFAULTS[(dataset, architecture)])
+    if target.preset:
+        settings.update(PRESETS[target.preset].settings)
     for name in ("epochs", "batch_size", "lr", "dropout"):
         if getattr(options, name) is not None:
             settings[name] = getattr(options, name)
@@ -41,7 +44,7 @@ def make_config(target: Target, options: RunOptions) -> TrainConfig:
         label_smoothing=options.label_smoothing,
         val_size=options.val_size, limit=options.limit, class_weights=target.class_weights,
         augment=augment, extra_data=extra_data, task=target.task, imbalance_class=cut_class,
-        imbalance_fraction=kept, **settings)
+        imbalance_fraction=kept, preset=target.preset, **settings)
 
 
 def load_data(config: TrainConfig, options: RunOptions) -> Splits:

@@ -29,6 +29,7 @@ from trainer.early_stopping import EarlyStopping
 from trainer.epoch import EpochRunner, share_batch_norm_statistics
 from trainer.evaluation import evaluate
 from trainer.models import build_model
+from trainer.presets import PRESETS
 from trainer.progress import Progress
 from trainer.settings import LABEL_SMOOTHING, Target
 
@@ -61,12 +62,15 @@ class TrainConfig:
     # One class cut down in the training split (--imbalance): its index and the share kept.
     imbalance_class: int | None = None
     imbalance_fraction: float = 1.0
+    # --preset: a trainer.presets.PRESETS key; its models have their own id (mnist-lenet-quick).
+    preset: str = ""
 
     @property
     def target(self) -> Target:
         imbalance = (None if self.imbalance_class is None
                      else (self.imbalance_class, self.imbalance_fraction))
-        return Target(self.dataset, self.architecture, self.task, imbalance, self.class_weights)
+        return Target(self.dataset, self.architecture, self.task, imbalance, self.class_weights,
+                      self.preset)
 
     @property
     def model_id(self) -> str:
@@ -93,7 +97,7 @@ class TrainConfig:
     @property
     def variant(self) -> str:
         """How the training differs from the usual one, in words (ModelMetadata.variant)."""
-        parts = []
+        parts = [PRESETS[self.preset].variant] if self.preset else []
         if self.imbalance_class is not None:
             name = DATASETS[self.dataset].classes[self.imbalance_class]
             what = f"digit {name}" if self.dataset == "mnist" else name
