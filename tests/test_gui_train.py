@@ -185,3 +185,21 @@ def test_the_panel_uses_the_apps_own_interpreter(qtbot, window):
     assert tabs.widget(tabs.count() - 1).objectName() == "trainPanel"
     assert window.train_panel.python == sys.executable
     assert window.train_panel.out_dir == Path(window.controller.user_models_dir)
+
+
+@pytest.mark.slow
+def test_the_quick_preset_trains_its_own_model(qtbot, window):
+    panel = window.train_panel
+    _ready(qtbot, panel)
+    qtbot.mouseClick(panel.form.quick, Qt.MouseButton.LeftButton)
+    assert not panel.form.architecture.isEnabled() and not panel.form.dataset.isEnabled()
+    panel.form.set_values(limit="2000", val_size="400")  # the preset's recipe, on fewer images
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    run = panel.current
+    assert run is not None and "--preset" in run.arguments, panel.notice.text()
+    _wait_ended(qtbot, panel)
+    assert run.succeeded, run.error
+    assert run.epochs_planned == len(run.epochs) >= 1
+    key = models.USER_KEY_PREFIX + run.model_id
+    qtbot.waitUntil(lambda: window.controller.is_usable(key), timeout=10000)
+    assert window.controller.entry(key).info.architecture == "lenet"

@@ -48,12 +48,20 @@ def test_every_field_becomes_its_option() -> None:
         "--out-dir": str(OUT)}
 
 
-def test_quick_preset_leaves_the_architecture_and_numbers_to_it() -> None:
-    form = TrainForm(quick=True, architecture="resnet", epochs="40", dropout="0.9", seed="3")
+def test_quick_preset_leaves_the_dataset_architecture_and_numbers_to_it() -> None:
+    form = TrainForm(quick=True, dataset="fashion", architecture="resnet", epochs="40",
+                     dropout="0.9", seed="3", extra_data=False, augment=False)
     options = _options(build_arguments(form, OUT))
     assert options["--preset"] == train_runs.QUICK_PRESET
     assert options["--seed"] == "3"
-    assert not {"--model", "--epochs", "--dropout"} & set(options)
+    assert not {"--dataset", "--model", "--epochs", "--dropout", "--no-extra-data",
+                "--no-augment"} & set(options)
+
+
+def test_quick_preset_refuses_an_imbalance() -> None:
+    with pytest.raises(FormError) as caught:
+        build_arguments(TrainForm(quick=True, imbalance_class=5, imbalance_fraction="0.1"), OUT)
+    assert [name for name, _ in caught.value.problems] == ["imbalance_class"]
 
 
 @pytest.mark.parametrize(("form", "field", "words"), [

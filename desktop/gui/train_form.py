@@ -53,8 +53,9 @@ class TrainFormWidget(QWidget):
             self.architecture.addItem(ARCHITECTURE_TITLES[key], key)
         self.architecture.setCurrentIndex(ARCHITECTURES.index("cnn"))
         self.quick = QCheckBox("Quick preset", objectName="trainQuick")
-        self.quick.setToolTip("A small CNN with settings that reach 99 % on digits in about "
-                              "30 seconds; the fields it sets are greyed out.")
+        self.quick.setToolTip("LeNet-5 on the digits alone for 3 epochs: about 99 % on the "
+                              "test set in well under a minute. The fields it sets are greyed "
+                              "out.")
         self.fields: dict[str, QLineEdit] = {}
         self.augment = QCheckBox("Augmentation", objectName="trainAugment", checked=True)
         self.augment.setToolTip("Train on randomly shifted, turned and scaled copies.")
@@ -125,13 +126,15 @@ class TrainFormWidget(QWidget):
         self.imbalance_class.setCurrentIndex(max(0, chosen))
 
     def _sync_enabled(self) -> None:
-        """The quick preset sets the architecture and numbers itself."""
+        """The quick preset sets the dataset, the architecture and the numbers itself."""
         quick = self.quick.isChecked()
-        for widget in (self.architecture, self.augment,
+        for widget in (self.dataset, self.architecture, self.augment, self.extra_data,
+                       self.imbalance_class,
                        *(self.fields[n] for n in ("epochs", "batch_size", "learning_rate",
                                                   "dropout"))):
             widget.setEnabled(not quick)
-        self.imbalance_fraction.setEnabled(self.imbalance_class.currentData() is not None)
+        self.imbalance_fraction.setEnabled(
+            not quick and self.imbalance_class.currentData() is not None)
         self.changed.emit()
 
     def form(self) -> TrainForm:
