@@ -190,6 +190,7 @@ class TrainingRun:
             return None
         if self.seconds_left is not None:
             return max(0.0, self.seconds_left - (self.seconds - self._left_at))
+        # A resumed run's seconds count its earlier epochs too (trainer/train.py).
         done = self.position()
         if done > 0 and self.epochs_planned > 0 and self.seconds > 0:
             return self.seconds / done * max(0.0, self.epochs_planned - done)

@@ -64,9 +64,11 @@ def test_a_resumed_run_replaces_what_lay_beyond_its_checkpoint() -> None:
     assert run.state is RunState.FAILED and run.resumable
     run.restart([*run.arguments, "--resume"])
     assert run.state is RunState.RUNNING and run.error == ""
-    run.feed(_batch(3, 1, 10, 0.2) + "\n")
+    run.feed(event_line("start", model_id="mnist-cnn", epochs=4, batches=10, config={}) + "\n")
+    run.feed(_batch(3, 1, 10, 2.1) + "\n")  # its seconds count the epochs before too
     assert [b.position for b in run.batches] == [pytest.approx(2.1)]
     assert [p.epoch for p in run.epochs] == [1, 2]
+    assert run.time_left() == pytest.approx(2.1 / 2.1 * (4 - 2.1))
 
 
 def test_done_with_the_model_it_wrote() -> None:
