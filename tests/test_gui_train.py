@@ -191,7 +191,7 @@ def test_the_panel_uses_the_apps_own_interpreter(qtbot, window):
 def test_the_quick_preset_trains_its_own_model(qtbot, window):
     panel = window.train_panel
     _ready(qtbot, panel)
-    qtbot.mouseClick(panel.form.quick, Qt.MouseButton.LeftButton)
+    panel.form.quick.click()  # as a click on its box does
     assert not panel.form.architecture.isEnabled() and not panel.form.dataset.isEnabled()
     panel.form.set_values(limit="2000", val_size="400")  # the preset's recipe, on fewer images
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
