@@ -1,7 +1,7 @@
 """Screenshots of the Train tab with a real trainer, for benchmarks/screenshots.py --train:
 while a run trains and after it ended, at 1280x800, 1024x700 and the window's minimum size;
-a second run (dropout 0.5) with the first (dropout 0) drawn dashed; a failed run; the
-not-installed hint.
+a second run (dropout 0.5) with the first (dropout 0) drawn dashed; the quick preset; a failed
+run; the not-installed hint.
 
     DIGIT_LENS_USER_MODELS=/tmp/x HOME=/tmp/y python benchmarks/screenshots.py OUTDIR --train
 
@@ -36,9 +36,13 @@ def _shots(app: QApplication, window: MainWindow, outdir: Path, name: str,
 
 
 def _run(app: QApplication, window: MainWindow, outdir: Path, dropout: str, name: str,
-         compare: int | None = None) -> None:
+         compare: int | None = None, quick: bool = False) -> None:
+    """One run: shots after its first epoch and after it ended. The quick preset trains on
+    the whole of MNIST (its own recipe); the others on 2,000 images."""
     panel = window.train_panel
-    panel.form.set_values(epochs="3", limit="2000", val_size="400", dropout=dropout)
+    panel.form.quick.setChecked(quick)
+    small = dict(limit="", val_size="") if quick else dict(limit="2000", val_size="400")
+    panel.form.set_values(epochs="3", dropout=dropout, **small)
     panel.form.extra_data.setChecked(False)
     if not panel.start():
         print(f"the run did not start: {panel.notice.text()}")
@@ -64,6 +68,8 @@ def train_tab_shots(app: QApplication, outdir: Path, models_dir: Path | None) ->
         return
     _run(app, window, outdir, "0", "run1")
     _run(app, window, outdir, "0.5", "run2-compared", compare=0)
+    _run(app, window, outdir, "", "run3-quick", quick=True)
+    panel.form.quick.setChecked(False)
 
     good_folder = panel.out_dir
     panel.out_dir = Path(__file__).resolve() / "models"  # inside a file: the run fails

@@ -19,6 +19,9 @@ from desktop.model_format import ARCHITECTURE_TITLES, ARCHITECTURES, DATASETS
 TRAIN_IMAGES = 60_000  # both datasets' official training sets
 SEED_MAX = 2**32 - 1
 QUICK_PRESET = "quick"  # --preset quick: LeNet-5 on MNIST alone, 3 epochs, about 99 %
+# What the preset chooses (trainer/presets.py), shown in the greyed-out form while it is on.
+QUICK_SHOWN = dict(dataset="mnist", architecture="lenet", epochs="3", augment=False,
+                   extra_data=False)
 CHECK_CODE = "import torch, torchvision, trainer"  # what "the trainer is installed" means
 
 

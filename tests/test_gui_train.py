@@ -193,6 +193,7 @@ def test_the_quick_preset_trains_its_own_model(qtbot, window):
     _ready(qtbot, panel)
     panel.form.quick.click()  # as a click on its box does
     assert not panel.form.architecture.isEnabled() and not panel.form.dataset.isEnabled()
+    assert panel.form.architecture.currentData() == "lenet"  # what the preset trains
     panel.form.set_values(limit="2000", val_size="400")  # the preset's recipe, on fewer images
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     run = panel.current

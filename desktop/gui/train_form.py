@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.model_format import ARCHITECTURE_TITLES, ARCHITECTURES, DATASETS
-from desktop.train_runs import TrainForm
+from desktop.train_runs import QUICK_SHOWN, TrainForm
 
 # field name, label, placeholder, tooltip
 NUMBER_FIELDS = (
@@ -125,9 +125,23 @@ class TrainFormWidget(QWidget):
             self.imbalance_class.addItem(f"cut class {name}", index)
         self.imbalance_class.setCurrentIndex(max(0, chosen))
 
+    def _show_preset(self) -> None:
+        """The greyed-out fields show what the quick preset chooses."""
+        shown = QUICK_SHOWN
+        self.dataset.setCurrentIndex(self.dataset.findData(shown["dataset"]))
+        self.architecture.setCurrentIndex(self.architecture.findData(shown["architecture"]))
+        self.fields["epochs"].setText(shown["epochs"])
+        for name in ("batch_size", "learning_rate", "dropout"):
+            self.fields[name].clear()
+        self.augment.setChecked(shown["augment"])
+        self.extra_data.setChecked(shown["extra_data"])
+        self.imbalance_class.setCurrentIndex(0)
+
     def _sync_enabled(self) -> None:
         """The quick preset sets the dataset, the architecture and the numbers itself."""
         quick = self.quick.isChecked()
+        if quick:
+            self._show_preset()
         for widget in (self.dataset, self.architecture, self.augment, self.extra_data,
                        self.imbalance_class,
                        *(self.fields[n] for n in ("epochs", "batch_size", "learning_rate",
