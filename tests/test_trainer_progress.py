@@ -123,7 +123,7 @@ def test_stop_in_the_second_epoch_exports_the_epochs_before_it(
         return STOP_COMMAND if event.event == "epoch" and event.number("epoch") == 1 else None
 
     # The pause in the middle of every epoch makes sure the stop comes while epoch 2 runs.
-    run = stream(tmp_path, *SMALL, "--epochs", "4", *folders(tmp_path),
+    run = stream(tmp_path, *SMALL, "--epochs", "3", *folders(tmp_path),
                  on_event=stop_after_the_first_epoch, DIGIT_LENS_TEST_PAUSE="mid-epoch=1")
     assert run.code == 0, run.stderr
     assert run.kinds()[-1] == "done" and run.of("done")[0].text("stopped") == "asked"
@@ -133,6 +133,13 @@ def test_stop_in_the_second_epoch_exports_the_epochs_before_it(
     assert info.model_id == "mnist-mlp"
     report = load_metrics(folder)
     assert [record["epoch"] for record in report.history] == [1] and report.best_epoch == 1
+
+    # The checkpoint of epoch 1 is there: --resume goes on from epoch 2, showing epoch 1 again.
+    resumed = stream(tmp_path, *SMALL, "--epochs", "3", "--resume", *folders(tmp_path))
+    assert resumed.code == 0, resumed.stderr
+    assert [event.number("epoch") for event in resumed.of("epoch")] == [1, 2, 3]
+    assert resumed.of("done")[0].text("stopped") == ""
+    assert [record["epoch"] for record in load_metrics(folder).history] == [1, 2, 3]
 
 
 @pytest.mark.slow

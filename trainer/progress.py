@@ -33,33 +33,23 @@ class Progress:
         self._stream = stream
         self._stop = threading.Event()
         self._last_batch = -float("inf")
-        self._lock = threading.Lock()
-
-    @property
-    def enabled(self) -> bool:
-        return self._stream is not None
 
     @property
     def stop_asked(self) -> bool:
         """True once the stop command came, or standard input closed (the app is gone)."""
         return self._stop.is_set()
 
-    def ask_stop(self) -> None:
-        self._stop.set()
-
     def send(self, event: str, **fields: object) -> None:
         """One line of the stream, flushed at once. If nobody reads it any more (the app died),
         the run stops as if asked, keeping its best epoch."""
         if self._stream is None:
             return
-        line = event_line(event, **fields) + "\n"
-        with self._lock:
-            try:
-                self._stream.write(line)
-                self._stream.flush()
-            except (BrokenPipeError, OSError, ValueError):
-                self._stream = None
-                self._stop.set()
+        try:
+            self._stream.write(event_line(event, **fields) + "\n")
+            self._stream.flush()
+        except (OSError, ValueError):  # a broken pipe, or a closed stream
+            self._stream = None
+            self._stop.set()
 
     def batch(self, epoch: int, batch: int, batches: int, loss: float, accuracy: float,
               seconds: float) -> None:
