@@ -65,6 +65,8 @@ def test_a_resumed_run_replaces_what_lay_beyond_its_checkpoint() -> None:
     run.restart([*run.arguments, "--resume"])
     assert run.state is RunState.RUNNING and run.error == ""
     run.feed(event_line("start", model_id="mnist-cnn", epochs=4, batches=10, config={}) + "\n")
+    run.feed(_epoch(1, 1, 2) + "\n" + _epoch(2, 2, 1) + "\n")  # the epochs it already has
+    assert [p.epoch for p in run.epochs] == [1, 2]
     run.feed(_batch(3, 1, 10, 2.1) + "\n")  # its seconds count the epochs before too
     assert [b.position for b in run.batches] == [pytest.approx(2.1)]
     assert [p.epoch for p in run.epochs] == [1, 2]
