@@ -7,6 +7,8 @@ lab page and its false positives.
                                                         # its minimum size
     python benchmarks/screenshots.py OUTDIR --compare   # only the model picker opened and the
                                                         # Compare tab, at those sizes
+    python benchmarks/screenshots.py OUTDIR --train     # only the Train tab, training for real
+                                                        # (benchmarks/train_shots.py)
 
 --benchmarks FILE shows the Compare tab's handwriting figures from FILE instead of
 resources/benchmarks.json (benchmarks/compare_shots.py).
@@ -321,12 +323,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the review shots at 1280x800, 1024x700 and the minimum size")
     parser.add_argument("--compare", action="store_true",
                         help="only the model picker and the Compare tab at those sizes")
+    parser.add_argument("--train", action="store_true",
+                        help="only the Train tab while it trains and after (real runs)")
     parser.add_argument("--benchmarks", type=Path, default=None,
                         help="the Compare tab's benchmark figures (default: resources/)")
     args = parser.parse_args(argv)
     args.outdir.mkdir(parents=True, exist_ok=True)
     app = create_application()
     app.setStyle("Fusion")
+    if args.train:
+        from benchmarks.train_shots import train_tab_shots
+
+        train_tab_shots(app, args.outdir, args.models_dir)
+        return 0
     if args.sizes or args.compare:
         compare_at_sizes(app, args.outdir, args.models_dir, args.benchmarks)
     if args.sizes:

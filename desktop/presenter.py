@@ -164,6 +164,11 @@ def models_found(count: int, folder: Path) -> str:
     return f"Found {count} usable models in {folder}"
 
 
+def model_trained(name: str) -> str:
+    """The Train tab finished a run: its model is now in the picker."""
+    return f"Trained: {name} is now in the model picker"
+
+
 def unavailable(names: list[str], first_reason: str | None) -> str:
     """Models that are listed but cannot be used, said once at start."""
     return f"Unavailable: {', '.join(names)} - {first_reason}"

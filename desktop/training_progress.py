@@ -6,11 +6,14 @@ Defined once here (no Qt, no torch) and used by both sides: the trainer writes e
 Every line is an object with "event" and the fields below; readers ignore fields they do not
 know, so a newer trainer may add some. Human-readable messages still go to standard error.
 
-  start  model_id, epochs, batches (per epoch), config (the run's settings, an object)
+  start  model_id, epochs, batches (per epoch), config (the run's settings, an object); a
+         resumed run (--resume) then sends the epoch events of the epochs it already has
   batch  epoch, batch, batches, loss, accuracy (running means of this epoch), seconds (since
          the start of training); at most BATCH_EVENTS_PER_SECOND a second
   epoch  epoch, train_loss, train_accuracy, val_loss, val_accuracy, best_epoch, seconds,
-         seconds_left (an estimate for the epochs still to run, at most `epochs`)
+         seconds_left (an estimate for the epochs still to run, at most `epochs`); also
+         learning_rate and epoch_seconds (this epoch alone), as the stored history has them
+         (seconds: of training so far, like batch's)
   phase  phase: "data", "test", "calibrate", "export", ... (what the run is doing now)
   done   model_id, path (the model folder written), test_accuracy, stopped ("early": early
          stopping; "asked": the user asked it to stop and the best epoch so far was kept;

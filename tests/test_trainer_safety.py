@@ -112,6 +112,7 @@ HOSTILE = [
     ["--dropout", "1.5"], ["--dropout", "1"], ["--dropout", "-0.1"], ["--dropout", "nan"],
     ["--dropout", "inf"], ["--seed", "99999999999999999999"], ["--seed", "-1"],
     ["--seed", "1.5"], ["--seed", "nan"], ["--seed", "4294967296"],
+    ["--label-smoothing", "0.6"], ["--label-smoothing", "-0.1"], ["--label-smoothing", "nan"],
     # names and options
     ["--dataset", "cifar"], ["--dataset", ""], ["--model", "rnn"], ["--device", "tpu"],
     ["train", "extra"], ["retrain"], ["all", "--dataset", "mnist"], ["all", "--model", "dense"],

@@ -56,6 +56,11 @@ def restore(state: dict, path: Path, model: nn.Module, optimizer: torch.optim.Op
         raise CheckpointError(damaged(path, exc)) from None
 
 
+# Settings added to the run's config after checkpoints were made, with the value that meant
+# "as before": an older checkpoint without them resumes a run that does not use them.
+ADDED_SETTINGS = {"preset": ""}
+
+
 def load(path: Path, context: Context, config: dict) -> dict | None:
     """The checkpoint at `path` made with `config` (the run's settings), or None if there is
     none. The main process reads it and hands it to the others (no shared disk needed).
@@ -74,7 +79,7 @@ def load(path: Path, context: Context, config: dict) -> dict | None:
         else:
             if not (isinstance(state, dict) and isinstance(state.get("config"), dict)):
                 problem = damaged(path, "not a trainer checkpoint")
-            elif state["config"] != config:
+            elif {**ADDED_SETTINGS, **state["config"]} != config:
                 problem = (f"The checkpoint {path} was made with other settings "
                            f"({state['config']}); start again without --resume or use the "
                            f"same settings.")

@@ -6,7 +6,9 @@ resources/models`. Everything that can be checked without torch (the arguments, 
 lock on the model) is checked before torch is imported and the data are loaded.
 
 Messages go through the standard logging module, set up here once (configure_logging); the
-one-line JSON summary of each model on stdout is the command's output.
+one-line JSON summary of each model on stdout is the command's output. With `--progress json`
+stdout carries the progress stream instead (trainer.progress): every failure that prints an
+error line also sends an `error` event, and each model ends with a `done` event.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from desktop.paths import user_models_dir
 from trainer import folders, testhook
 from trainer.arguments import build_parser, default_checkpoints
 from trainer.options import RunOptions
+from trainer.presets import PRESETS
+from trainer.progress import Progress, start_json_stream
 from trainer.settings import BINARY_TASKS, SHIPPED, Target
 
 MODEL_FILE = "model.onnx"
@@ -71,17 +75,25 @@ def make_options(args: argparse.Namespace) -> RunOptions:
         # Beside the checkpoint folder: <cache folder>/extra-data unless told otherwise.
         extra_data_cache=checkpoints.parent / "extra-data", data_dir=args.data_dir,
         resume=args.resume, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-        dropout=args.dropout, seed=args.seed, patience=args.patience, val_size=args.val_size,
-        limit=args.limit, augment=args.augment, extra_data=args.extra_data)
+        dropout=args.dropout, seed=args.seed, label_smoothing=args.label_smoothing,
+        patience=args.patience, val_size=args.val_size, limit=args.limit, augment=args.augment,
+        extra_data=args.extra_data)
 
 
 def choose_targets(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[Target]:
     """The models this command line asks for; contradictions end in parser.error."""
     if args.command == "all":
-        if args.dataset or args.architecture or args.task or args.imbalance or args.class_weights:
+        if (args.dataset or args.architecture or args.task or args.imbalance
+                or args.class_weights or args.preset):
             parser.error("'all' trains every shipped model as listed; --dataset, --model, "
-                         "--task, --imbalance and --class-weights choose one model")
+                         "--task, --imbalance, --class-weights and --preset choose one model")
         return list(SHIPPED)
+    if args.preset:
+        if args.task or args.imbalance:
+            parser.error(f"--preset {args.preset} cannot be combined with --task or --imbalance")
+        preset = PRESETS[args.preset]
+        return [Target(args.dataset or preset.dataset, args.architecture or preset.architecture,
+                       class_weights=args.class_weights, preset=preset.name)]
     dataset = args.dataset or "mnist"
     if args.task:
         task = BINARY_TASKS[args.task]
@@ -101,6 +113,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     targets = choose_targets(parser, args)
     configure_logging(args.quiet)
+    progress = (start_json_stream(_is_main_process()) if args.progress == "json"
+                else Progress())
+    try:
+        return _main(parser, args, targets, progress)
+    except Exception as exc:  # a bug: the app still hears why the run ended
+        progress.error(f"unexpected error: {type(exc).__name__}: {exc}")
+        raise
+
+
+def _fail(progress: Progress, message: str) -> int:
+    """One error line on stderr and, with `--progress json`, the same as an `error` event."""
+    log.error(f"error: {message}")
+    progress.error(message)
+    return 1
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace, targets: list[Target],
+          progress: Progress) -> int:
     options = make_options(args)
     model_ids = [target.model_id for target in targets]
     out_dir, checkpoints = options.out_dir, options.checkpoints
@@ -123,16 +153,15 @@ def main(argv: list[str] | None = None) -> int:
                     locks.append(lock)
                     _sweep(folder / model_id, lock)
         testhook.phase("start")
-        return _train(parser, args.device, options, targets)
+        return _train(parser, args.device, options, targets, progress)
     except folders.FolderError as exc:
-        log.error(f"error: {exc}")
-        return 1
+        return _fail(progress, str(exc))
     except KeyboardInterrupt:
         log.warning("\nInterrupted before training started; nothing was written.")
+        progress.error("interrupted before training started; nothing was written")
         return 130
     except OSError as exc:  # e.g. an output or checkpoint folder that cannot be written
-        log.error(f"error: {exc.strerror or exc}: {exc.filename or ''}")
-        return 1
+        return _fail(progress, f"{exc.strerror or exc}: {exc.filename or ''}")
     finally:
         for lock in reversed(locks):
             lock.release()
@@ -152,7 +181,7 @@ def _sweep(folder: Path, lock: folders.FolderLock) -> None:
 
 
 def _train(parser: argparse.ArgumentParser, device_name: str, options: RunOptions,
-           targets: list[Target]) -> int:
+           targets: list[Target], progress: Progress) -> int:
     # Heavy imports only after the arguments and folders are known to be good.
     from trainer import distributed
     from trainer.data import DataError
@@ -167,18 +196,24 @@ def _train(parser: argparse.ArgumentParser, device_name: str, options: RunOption
     context = distributed.start(device)
     try:
         for target in targets:
-            summary = run(target, options, context)
-            if summary is not None:
+            summary = run(target, options, context, progress)
+            if summary is None:
+                continue
+            if progress.on:
+                progress.send("done", **{key: summary[key] for key in (
+                    "model_id", "path", "test_accuracy", "stopped")})
+            else:
                 print(json.dumps(summary), flush=True)
         # Every process leaves together: gloo can abort a process whose peer has already torn
         # down its connections ("terminate called without an active exception").
         context.barrier()
     except (DataError, ExportError, TrainingInterrupted) as exc:
-        log.error(f"error: {exc}")
-        return 1
+        return _fail(progress, str(exc))
     except KeyboardInterrupt:
         log.warning(f"\nInterrupted. Nothing in {options.out_dir} was changed; continue with "
                     f"--resume (checkpoints in {options.checkpoints}).")
+        progress.error(f"interrupted; nothing in {options.out_dir} was changed (--resume "
+                       f"continues)")
         return 130
     finally:
         distributed.stop(context)

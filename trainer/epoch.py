@@ -1,6 +1,7 @@
 """One epoch of training: mini-batches from in-memory tensors, augmented on the fly, one AdamW
 step each on a one-cycle learning-rate schedule (in mixed precision on CUDA), with a progress
-bar when details are shown.
+bar when details are shown, or batch events under `--progress json` (trainer.progress), where
+the stop command ends the epoch after the current batch.
 
 The order of the pictures and the augmentations are seeded from (seed, epoch), so a resumed run
 is identical to an uninterrupted one. Under torchrun every process shuffles alike, then takes its
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +26,7 @@ from trainer import distributed, testhook
 from trainer.augment import augment
 from trainer.data import Split
 from trainer.distributed import Context
+from trainer.progress import Progress
 
 if TYPE_CHECKING:
     from trainer.train import TrainConfig
@@ -85,8 +88,11 @@ class EpochRunner:
     optimizer and its schedule (a checkpoint saves and restores both), the data on the device."""
 
     def __init__(self, config: TrainConfig, train: Split, mean: float, std: float,
-                 model: nn.Module, context: Context) -> None:
+                 model: nn.Module, context: Context, progress: Progress | None = None) -> None:
         self.config, self.mean, self.std, self.context = config, mean, std, context
+        self.progress = progress or Progress()
+        self.started = time.perf_counter()  # batch events count seconds from here
+        self.stopped = False  # the last epoch ended early: the user asked to stop
         self.network = distributed.wrap(model, context)
         self.batching = Batching.of(len(train), config.batch_size, context.world_size)
         self.optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr,
@@ -113,10 +119,15 @@ class EpochRunner:
         self.network.train()
         order = order[context.rank::context.world_size].to(context.device)
         seen, loss_sum, correct = 0, 0.0, 0
+        progress = self.progress
         bar = tqdm(range(batching.steps), desc=f"epoch {epoch}/{config.epochs}", leave=False,
-                   disable=not log.isEnabledFor(logging.DEBUG), file=sys.stderr, unit="batch",
-                   dynamic_ncols=True)
+                   disable=progress.on or not log.isEnabledFor(logging.DEBUG), file=sys.stderr,
+                   unit="batch", dynamic_ncols=True)
+        self.stopped = False
         for step in bar:
+            if self._stop_asked():
+                self.stopped = True
+                break
             batch = order[step * batching.per_process:(step + 1) * batching.per_process]
             loss, logits, y = self._step(batch, generator)
             seen += len(batch)
@@ -126,9 +137,22 @@ class EpochRunner:
                 testhook.phase("mid-epoch")
             if step % 20 == 0:
                 bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.2%}")
+            # Running means of this process's shard (the whole batch without torchrun).
+            progress.batch(epoch, step + 1, batching.steps, loss_sum / seen, correct / seen,
+                           time.perf_counter() - self.started)
         bar.close()
         loss_sum, correct, seen = context.sum(loss_sum, correct, seen)
         return loss_sum, correct, seen
+
+    def _stop_asked(self) -> bool:
+        """Whether to stop before the next batch; under torchrun every process asks the main
+        one (which alone listens), so all stop at the same batch."""
+        if not self.progress.on:
+            return False
+        asked = self.progress.stop_asked
+        if self.context.distributed:
+            asked = self.context.sum(float(asked))[0] > 0
+        return asked
 
     def _step(self, batch: torch.Tensor, generator: torch.Generator
               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from trainer.settings import LABEL_SMOOTHING
+
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -22,6 +24,7 @@ class RunOptions:
     lr: float | None = None
     dropout: float | None = None
     seed: int = 0
+    label_smoothing: float = LABEL_SMOOTHING
     patience: int = 10
     val_size: int = 10_000
     limit: int | None = None

@@ -17,6 +17,8 @@ from trainer.evaluation import evaluate, to_input
 from trainer.mixed_data import add_extras
 from trainer.models import describe, parameter_count
 from trainer.options import RunOptions
+from trainer.presets import PRESETS
+from trainer.progress import Progress
 from trainer.settings import DEFAULT_DROPOUT, DEFAULTS, Target
 from trainer.train import TrainConfig, train
 
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 def make_config(target: Target, options: RunOptions) -> TrainConfig:
     dataset, architecture = target.dataset, target.architecture
     settings = dict(DEFAULTS[(dataset, architecture)])
+    if target.preset:
+        settings.update(PRESETS[target.preset].settings)
     for name in ("epochs", "batch_size", "lr", "dropout"):
         if getattr(options, name) is not None:
             settings[name] = getattr(options, name)
@@ -37,9 +41,10 @@ def make_config(target: Target, options: RunOptions) -> TrainConfig:
     cut_class, kept = target.imbalance or (None, 1.0)
     return TrainConfig(
         dataset=dataset, architecture=architecture, seed=options.seed, patience=options.patience,
+        label_smoothing=options.label_smoothing,
         val_size=options.val_size, limit=options.limit, class_weights=target.class_weights,
         augment=augment, extra_data=extra_data, task=target.task, imbalance_class=cut_class,
-        imbalance_fraction=kept, **settings)
+        imbalance_fraction=kept, preset=target.preset, **settings)
 
 
 def load_data(config: TrainConfig, options: RunOptions) -> Splits:
@@ -68,8 +73,11 @@ def load_data(config: TrainConfig, options: RunOptions) -> Splits:
     return splits
 
 
-def run(target: Target, options: RunOptions, context: Context) -> dict | None:
-    """Returns a one-line summary on the main process, None on the others."""
+def run(target: Target, options: RunOptions, context: Context,
+        progress: Progress | None = None) -> dict | None:
+    """Returns a one-line summary on the main process, None on the others. `progress` gets
+    the run's events (`--progress json`) and may ask training to stop early."""
+    progress = progress or Progress()
     config = make_config(target, options)
     spec = DATASETS[config.dataset]
     where = f"{context.device}" + (f" x {context.world_size} processes"
@@ -77,10 +85,13 @@ def run(target: Target, options: RunOptions, context: Context) -> dict | None:
     log.info(f"== {config.model_id} on {where}: up to {config.epochs} epochs, batch "
              f"{config.batch_size}, lr {config.lr}")
     testhook.phase("data")
+    progress.phase("data")
     splits = load_data(config, options)
     checkpoint = options.checkpoints / config.model_id / "checkpoint.pt"
-    result = train(config, splits, context, checkpoint, resume=options.resume)
+    result = train(config, splits, context, checkpoint, resume=options.resume,
+                   progress=progress)
 
+    progress.phase("test")
     test = evaluate(result.model, splits.test, result.mean, result.std, context, config.classes)
     if not context.is_main:
         context.barrier()  # wait while the main process exports and writes
@@ -89,6 +100,7 @@ def run(target: Target, options: RunOptions, context: Context) -> dict | None:
     per_class = metrics.per_class_report(matrix, list(config.class_names))
     model = result.model.cpu().to(memory_format=torch.contiguous_format)
     params = parameter_count(model)
+    progress.phase("calibrate")
     confidence = calibrate(model, splits, result.mean, result.std, config.classes)
     log.debug(f"calibration: temperature {confidence['calibration']['temperature']:.3f}, "
               f"test ECE {confidence['calibration']['test_ece_before']:.4f} -> "
@@ -102,6 +114,7 @@ def run(target: Target, options: RunOptions, context: Context) -> dict | None:
 
     metadata = model_metadata(config, spec, model, result.mean, result.std, accuracy, confidence)
     testhook.phase("export")
+    progress.phase("export")
     wrapped = export.WithSoftmax(model, config.classes,
                                  confidence["calibration"]["temperature"])
     onnx_bytes = export.to_onnx_bytes(wrapped, metadata)
@@ -144,7 +157,8 @@ def run(target: Target, options: RunOptions, context: Context) -> dict | None:
     log.info(f"== {config.model_id}: test accuracy {accuracy:.2%}, loss {test_loss:.4f}, "
              f"{params:,} parameters, {result.train_seconds:.0f}s training -> {out}")
     return {"model_id": config.model_id, "test_accuracy": accuracy, "params": params,
-            "train_seconds": round(result.train_seconds, 1), "path": str(out)}
+            "train_seconds": round(result.train_seconds, 1), "path": str(out),
+            "stopped": result.stopped}
 
 
 def model_metadata(config: TrainConfig, spec: Dataset, model: torch.nn.Module, mean: float,

@@ -50,6 +50,7 @@ DEFAULT_DROPOUT = {"linear": 0.0, "mlp": 0.0, "deep": 0.0, "dense": 0.2, "lenet"
                    "cnn": 0.3, "resnet": 0.0}
 
 DATASET_NAMES = tuple(DATASETS)
+LABEL_SMOOTHING = 0.05  # the cross-entropy's default label smoothing (--label-smoothing)
 
 # torch seeds are 64-bit and the trainer derives per-epoch seeds as seed * 10007 + epoch.
 SEED_MAX = 2**32 - 1
@@ -59,17 +60,20 @@ SEED_MAX = 2**32 - 1
 class Target:
     """One model to train: an architecture on a dataset, optionally asked a binary question
     (`task`, a BINARY_TASKS key) or trained with one class cut down (`imbalance`: class index and
-    the fraction of its training images kept) and with class weights."""
+    the fraction of its training images kept) and with class weights, or by a preset."""
 
     dataset: str
     architecture: str
     task: str = ""
     imbalance: tuple[int, float] | None = None
     class_weights: bool = False
+    preset: str = ""  # a trainer.presets.PRESETS key (--preset); not with a task or imbalance
 
     @property
     def variant(self) -> str:
         """The model id's last part (desktop.model_format.model_id)."""
+        if self.preset:
+            return self.preset
         if self.task:
             return self.task
         if self.imbalance is not None:

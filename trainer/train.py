@@ -29,7 +29,9 @@ from trainer.early_stopping import EarlyStopping
 from trainer.epoch import EpochRunner, share_batch_norm_statistics
 from trainer.evaluation import evaluate
 from trainer.models import build_model
-from trainer.settings import Target
+from trainer.presets import PRESETS
+from trainer.progress import Progress
+from trainer.settings import LABEL_SMOOTHING, Target
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ class TrainConfig:
     lr: float
     seed: int = 0
     weight_decay: float = 5e-4
-    label_smoothing: float = 0.05
+    label_smoothing: float = LABEL_SMOOTHING
     patience: int = 10
     val_size: int = 10_000
     limit: int | None = None
@@ -60,12 +62,15 @@ class TrainConfig:
     # One class cut down in the training split (--imbalance): its index and the share kept.
     imbalance_class: int | None = None
     imbalance_fraction: float = 1.0
+    # --preset: a trainer.presets.PRESETS key; its models have their own id (mnist-lenet-quick).
+    preset: str = ""
 
     @property
     def target(self) -> Target:
         imbalance = (None if self.imbalance_class is None
                      else (self.imbalance_class, self.imbalance_fraction))
-        return Target(self.dataset, self.architecture, self.task, imbalance, self.class_weights)
+        return Target(self.dataset, self.architecture, self.task, imbalance, self.class_weights,
+                      self.preset)
 
     @property
     def model_id(self) -> str:
@@ -92,7 +97,7 @@ class TrainConfig:
     @property
     def variant(self) -> str:
         """How the training differs from the usual one, in words (ModelMetadata.variant)."""
-        parts = []
+        parts = [PRESETS[self.preset].variant] if self.preset else []
         if self.imbalance_class is not None:
             name = DATASETS[self.dataset].classes[self.imbalance_class]
             what = f"digit {name}" if self.dataset == "mnist" else name
@@ -104,7 +109,11 @@ class TrainConfig:
 
 class TrainingInterrupted(RuntimeError):
     """Training cannot go on: the checkpoint cannot be resumed (other settings, damaged, not a
-    checkpoint) or the training diverged. The message says what to do."""
+    checkpoint), the training diverged, or the user asked it to stop before any epoch finished.
+    The message says what to do."""
+
+
+STOPPED_TOO_SOON = "stopped before the first epoch finished; nothing was written"
 
 
 @dataclass
@@ -115,18 +124,24 @@ class TrainResult:
     train_seconds: float
     mean: float
     std: float
+    # Why training ended before its last epoch: "early" (early stopping), "asked" (the stop
+    # command; the best epoch so far was kept) or "" (every epoch ran).
+    stopped: str = ""
 
 
 def train(config: TrainConfig, splits: Splits, context: Context, checkpoint_path: Path,
-          resume: bool = False) -> TrainResult:
+          resume: bool = False, progress: Progress | None = None) -> TrainResult:
     """Train one model; the main process checkpoints after every epoch to `checkpoint_path`.
-    Messages and progress bars go to the "trainer" logger (set up by trainer.cli)."""
+    Messages and progress bars go to the "trainer" logger (set up by trainer.cli), events to
+    `progress` (`--progress json`), whose stop command ends training after the current batch
+    with the best epoch so far."""
+    progress = progress or Progress()
     torch.manual_seed(config.seed)
     mean, std = mean_std(splits.train.images)
     model = build_model(config.architecture, config.dropout, config.outputs,
                         binary=bool(config.task)).to(
         context.device).to(memory_format=torch.channels_last)
-    runner = EpochRunner(config, splits.train, mean, std, model, context)
+    runner = EpochRunner(config, splits.train, mean, std, model, context, progress)
     history, stopping, start_epoch = [], EarlyStopping(config.patience), 1
     if resume:
         try:
@@ -134,6 +149,11 @@ def train(config: TrainConfig, splits: Splits, context: Context, checkpoint_path
                                                      context)
         except checkpoint.CheckpointError as exc:
             raise TrainingInterrupted(str(exc)) from None
+    progress.send("start", model_id=config.model_id, epochs=config.epochs,
+                  batches=runner.batching.steps, config=dataclasses.asdict(config))
+    runner.started -= sum(r["seconds"] for r in history)  # seconds count the resumed epochs
+    for record in history:  # a resumed run shows the epochs it already has
+        _send_epoch(progress, record, config.epochs, history, stopping.best_epoch)
 
     for epoch in range(start_epoch, config.epochs + 1):
         if stopping.should_stop:
@@ -141,6 +161,11 @@ def train(config: TrainConfig, splits: Splits, context: Context, checkpoint_path
         testhook.phase("epoch")
         started = time.perf_counter()
         loss_sum, correct, seen = runner.run(epoch)
+        if runner.stopped:  # the stop command: this epoch is not finished, so not kept
+            if stopping.best_epoch:
+                log.info(f"Stopped as asked in epoch {epoch}; keeping epoch "
+                         f"{stopping.best_epoch}.")
+            break
         if not math.isfinite(loss_sum):  # every process sees the same sum: all stop together
             raise TrainingInterrupted(
                 f"Training diverged in epoch {epoch} (the loss is not a number); nothing was "
@@ -159,6 +184,7 @@ def train(config: TrainConfig, splits: Splits, context: Context, checkpoint_path
         history.append(record)
         improved = stopping.update(epoch, val.loss, model)
         log.info(_summary(record, config.epochs, improved))
+        _send_epoch(progress, record, config.epochs, history, stopping.best_epoch)
         if context.is_main:
             checkpoint.save(checkpoint.contents(
                 dataclasses.asdict(config), epoch, model, runner.optimizer, runner.scheduler,
@@ -167,11 +193,29 @@ def train(config: TrainConfig, splits: Splits, context: Context, checkpoint_path
             log.info(f"Early stopping: validation loss has not improved for {stopping.stale} "
                      f"epochs; keeping epoch {stopping.best_epoch}.")
 
+    if runner.stopped and stopping.best_state is None:
+        raise TrainingInterrupted(STOPPED_TOO_SOON[0].upper() + STOPPED_TOO_SOON[1:] + ".")
     if stopping.best_state is not None:
         model.load_state_dict(stopping.best_state)
     model.eval()
+    stopped = "asked" if runner.stopped else "early" if stopping.should_stop else ""
     return TrainResult(model=model, history=history, best_epoch=stopping.best_epoch,
-                       train_seconds=sum(r["seconds"] for r in history), mean=mean, std=std)
+                       train_seconds=sum(r["seconds"] for r in history), mean=mean, std=std,
+                       stopped=stopped)
+
+
+def _send_epoch(progress: Progress, record: dict, epochs: int, history: list[dict],
+                best_epoch: int) -> None:
+    """The epoch event: the stored record's figures (the exported report's history holds the
+    same), the best epoch so far, and the time left if every remaining epoch runs."""
+    so_far = [r for r in history if r["epoch"] <= record["epoch"]]
+    spent = sum(r["seconds"] for r in so_far)
+    left = (epochs - record["epoch"]) * spent / len(so_far)
+    progress.send("epoch", epoch=record["epoch"], train_loss=record["train_loss"],
+                  train_accuracy=record["train_accuracy"], val_loss=record["val_loss"],
+                  val_accuracy=record["val_accuracy"], best_epoch=best_epoch,
+                  learning_rate=record["learning_rate"], epoch_seconds=record["seconds"],
+                  seconds=spent, seconds_left=left)
 
 
 def _resume(config: TrainConfig, path: Path, model: nn.Module, runner: EpochRunner,

@@ -100,6 +100,8 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
         self.controller.modelsChanged.connect(self._refresh_model_choices)
         self.controller.classifierReady.connect(self._on_classifier_ready)
         self.controller.classifierFailed.connect(self._on_classifier_failed)
+        self.train_panel.modelTrained.connect(self._on_model_trained)
+        self.train_panel.useModel.connect(self._use_trained_model)
         self.training_panel.normalizedChanged.connect(
             lambda on: self.settings.set(settings_keys.NORMALIZED, bool(on)))
 
@@ -134,6 +136,19 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
         self.controller.prepare_all()
         self.statusBar().showMessage(presenter.models_found(
             len(self.controller.usable_entries()), self.controller.models_dir), 6000)
+
+    def _on_model_trained(self, key: str) -> None:
+        """A run of the Train tab wrote a model: list it in the picker (the current model
+        stays chosen; retrained in place, it is read afresh)."""
+        self.reload_models()
+        entry = self.controller.entry(key)
+        self.statusBar().showMessage(
+            presenter.model_trained(entry.display_name if entry else key), 8000)
+
+    def _use_trained_model(self, key: str) -> None:
+        """The Train tab's "Use this model": choose it and show its training record."""
+        if self.select_model(key):
+            self.results_tabs.setCurrentWidget(self.training_panel)
 
     def _on_current_model_changed(self) -> None:
         self._refresh_model_choices()
@@ -287,6 +302,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
         self.settings.set(settings_keys.WINDOW_STATE, self.saveState())
         self.settings.set(settings_keys.SPLITTER, self.splitter.saveState())
         self.settings.sync()
+        self.train_panel.shutdown()
         if self._error_box is not None:
             self._error_box.close()
         super().closeEvent(event)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import APP_NAME, layers, model_choices, presenter
+from desktop import APP_NAME, layers, model_choices, paths, presenter
 from desktop.gui import icons, settings
 from desktop.gui.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
 from desktop.gui.compare_view import CompareView
@@ -37,6 +37,7 @@ from desktop.gui.model_picker import ModelPicker
 from desktop.gui.prediction_panel import PredictionPanel
 from desktop.gui.saliency_view import SALIENCY_TIP, SaliencyView
 from desktop.gui.status_bar import StatusBar
+from desktop.gui.train_panel import TrainPanel
 from desktop.gui.training_view import TrainingPanel
 from desktop.gui.xray_view import XrayView
 
@@ -84,6 +85,10 @@ class WindowActionsMixin:
         self.results_tabs.setTabToolTip(inside, "What the model looks at and what each of its "
                                         "layers sees, for the picture on the canvas.")
         self.results_tabs.setTabVisible(inside, self.inside_view.count() > 0)
+        self.train_panel = TrainPanel(self.controller.user_models_dir or paths.user_models_dir())
+        train = self.results_tabs.addTab(self.train_panel, "Train")
+        self.results_tabs.setTabToolTip(train, "Train a model of your own and watch it learn; "
+                                        "it joins the model picker when done.")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
         self.splitter.addWidget(input_panel)
