@@ -9,7 +9,8 @@ know, so a newer trainer may add some. Human-readable messages still go to stand
   start  model_id, epochs, batches (per epoch), config (the run's settings, an object); a
          resumed run (--resume) then sends the epoch events of the epochs it already has
   batch  epoch, batch, batches, loss, accuracy (running means of this epoch), seconds (since
-         the start of training); at most BATCH_EVENTS_PER_SECOND a second
+         the start of training); at most BATCH_EVENTS_PER_SECOND a second, plus
+         always each epoch's last batch
   epoch  epoch, train_loss, train_accuracy, val_loss, val_accuracy, best_epoch, seconds,
          seconds_left (an estimate for the epochs still to run, at most `epochs`); also
          learning_rate and epoch_seconds (this epoch alone), as the stored history has them

@@ -53,11 +53,13 @@ class Progress:
 
     def batch(self, epoch: int, batch: int, batches: int, loss: float, accuracy: float,
               seconds: float) -> None:
-        """A batch event, unless one went out less than 1/BATCH_EVENTS_PER_SECOND ago."""
+        """A batch event, unless one went out less than 1/BATCH_EVENTS_PER_SECOND ago; an
+        epoch's last batch always goes out, so every epoch has its within-epoch point however
+        fast it ran."""
         if self._stream is None:
             return
         now = time.monotonic()
-        if now - self._last_batch < 1.0 / BATCH_EVENTS_PER_SECOND:
+        if batch < batches and now - self._last_batch < 1.0 / BATCH_EVENTS_PER_SECOND:
             return
         self._last_batch = now
         self.send("batch", epoch=epoch, batch=batch, batches=batches, loss=loss,
