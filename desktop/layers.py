@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from desktop import preprocess
-from desktop.model_format import LayerOutput, ModelError
+from desktop.graph_outputs import LayerOutput
+from desktop.model_format import ModelError
 from desktop.models import Classifier, ModelInfo
 
 PAGE_TITLE = "Layers"

@@ -6,8 +6,10 @@ A model folder is `<dataset>-<architecture>/model.onnx`: the graph takes "image"
 can say "none of these"); its metadata (ModelMetadata, format FORMAT) says what the model is,
 and its metadata entry REPORT_KEY holds the training report (desktop.training_report). Older
 trainers wrote that report to LEGACY_REPORT_FILE beside the model instead. Models exported since
-the layer views may also give extra outputs (LayerOutput, metadata entry LAYERS_KEY): what their
-layers see, computed only when the app asks for them.
+the layer views may also give extra outputs (desktop.graph_outputs, which names the graph's
+inputs and outputs): what their layers see (LayerOutput, metadata entry LAYERS_KEY), computed
+only when the app asks for them, and the input of their last layer (Head, metadata entry
+HEAD_KEY), which personalising refits.
 
 Binary lab models (BinaryTask, metadata entry TASK_KEY) answer one yes/no question with the same
 "probabilities" output over two classes (no, yes). Models trained differently from their
@@ -29,21 +31,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.bounded_io import read_json_bounded
+from desktop.graph_outputs import (
+    HEAD_KEY,
+    LAYERS_KEY,
+    OUTLIER_OUTPUT,
+    Head,
+    LayerOutput,
+    layers_entry,
+    read_layers,
+)
 
 FORMAT = "1"  # the metadata format; an app refuses models of a format it does not know
 MODEL_FILE = "model.onnx"
 LEGACY_REPORT_FILE = "metrics.json"  # the training report, beside models of older trainers
 REPORT_KEY = "metrics"  # metadata entry holding the training report (JSON)
 CONFIG_KEY = "config"  # metadata entry holding the run's settings (JSON)
-INPUT_NAME = "image"
-PROBABILITIES_OUTPUT = "probabilities"
-OUTLIER_OUTPUT = "outlier"  # optional: the probability that a picture is none of the classes
 # Bounds on what is read from a model folder (the shipped files are 2 MB and 10 kB).
 MAX_MODEL_BYTES = 64 << 20
 MAX_REPORT_BYTES = 8 << 20
 MAX_METADATA_BYTES = 1 << 20  # one metadata value
-LAYERS_KEY = "layers"  # metadata entry listing the extra layer outputs (JSON list)
-MAX_LAYERS = 32
 TASK_KEY = "task"  # metadata entry of binary lab models: their BinaryTask (JSON)
 VARIANT_KEY = "variant"  # metadata entry: how the training differed (ModelMetadata.variant)
 REQUIRED_KEYS = ("format", "model_id", "dataset", "dataset_title", "architecture", "classes",
@@ -105,63 +111,6 @@ class Recipe:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
-
-
-@dataclass(frozen=True)
-class LayerOutput:
-    """An extra graph output showing what one layer sees, for the app's "Look inside" tab.
-
-    kind: "feature_maps" [batch, maps, h, w] (a convolution's output after its ReLU);
-    "filters" [maps, 1, k, k] (the first convolution's kernels, no batch dimension);
-    "weights" [units, 28, 28] (a dense first layer's weights, one 28x28 template per unit);
-    "units" [batch, units] (that dense layer's activations after its ReLU).
-    Checked when made, so a LayerOutput is always one the app can show.
-    """
-
-    output: str  # the graph output's name
-    title: str  # what the app calls it: "Block 2, conv 1 (64 maps, 14x14)"
-    kind: str
-
-    KINDS = ("feature_maps", "filters", "weights", "units")
-    _NAME = re.compile(r"[A-Za-z0-9_.:/-]{1,128}")
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.output, str) and self._NAME.fullmatch(self.output)):
-            raise ValueError(f"layer output name {self.output!r} is not a plain name of at "
-                             f"most 128 letters, digits or _.:/-")
-        if self.output in (INPUT_NAME, PROBABILITIES_OUTPUT, OUTLIER_OUTPUT):
-            raise ValueError(f"layer output {self.output!r} is a name the contract reserves")
-        if not (isinstance(self.title, str) and 0 < len(self.title) <= 120
-                and self.title.isprintable()):
-            raise ValueError(f"layer title {self.title!r} is not one printable line of at "
-                             f"most 120 characters")
-        if self.kind not in self.KINDS:
-            raise ValueError(f"layer kind {self.kind!r} is not one of {', '.join(self.KINDS)}")
-
-    @classmethod
-    def from_dict(cls, entry: object) -> LayerOutput:
-        if not isinstance(entry, dict):
-            raise ValueError("a layer entry is not a JSON object")
-        return cls(entry.get("output"), entry.get("title"), entry.get("kind"))
-
-    def to_dict(self) -> dict:
-        return {"output": self.output, "title": self.title, "kind": self.kind}
-
-
-def layers_entry(layers: tuple[LayerOutput, ...] | list[LayerOutput]) -> str:
-    """The metadata value of LAYERS_KEY."""
-    return json.dumps([layer.to_dict() for layer in layers])
-
-
-def read_layers(value: str) -> tuple[LayerOutput, ...]:
-    """The layer outputs named by a LAYERS_KEY entry; ValueError if they are not usable."""
-    entries = _json(value)
-    if not isinstance(entries, list) or len(entries) > MAX_LAYERS:
-        raise ValueError(f"the layer list is not a list of at most {MAX_LAYERS} entries")
-    layers = tuple(LayerOutput.from_dict(entry) for entry in entries)
-    if len({layer.output for layer in layers}) != len(layers):
-        raise ValueError("the layer list names an output twice")
-    return layers
 
 
 @dataclass(frozen=True)
@@ -284,6 +233,9 @@ class ModelMetadata:
     # How this model's training differs from its architecture's usual one, in words for the
     # picker: "digit 5 cut to 5 % of training, class weights". "" for the usual training.
     variant: str = ""
+    # The last layer, for personalising (desktop.personalise); None for models exported
+    # before it was named, and for binary lab models.
+    head: Head | None = None
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -312,6 +264,8 @@ class ModelMetadata:
             entries[TASK_KEY] = json.dumps(self.task.to_dict())
         if self.variant:
             entries[VARIANT_KEY] = self.variant
+        if self.head is not None:
+            entries[HEAD_KEY] = self.head.to_entry()
         return entries
 
     @classmethod
@@ -339,6 +293,7 @@ class ModelMetadata:
             task = BinaryTask.from_dict(_json(metadata[TASK_KEY])) if TASK_KEY in metadata \
                 else None
             variant = metadata.get(VARIANT_KEY, "")
+            head = Head.from_entry(metadata[HEAD_KEY]) if HEAD_KEY in metadata else None
             if len(variant) > 120 or not variant.isprintable():
                 raise ValueError("the variant is not one printable line of at most 120 "
                                  "characters")
@@ -361,7 +316,8 @@ class ModelMetadata:
             classes=tuple(classes), mean=mean, std=std, recipe=recipe, params=params,
             test_accuracy=accuracy, summary=metadata.get("architecture_summary", ""),
             description=metadata.get("description", ""), temperature=temperature,
-            reject_threshold=threshold, layers=layers, task=task, variant=variant)
+            reject_threshold=threshold, layers=layers, task=task, variant=variant,
+            head=head)
 
 
 def _reject_threshold(metadata: dict[str, str]) -> float | None:

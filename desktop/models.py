@@ -18,12 +18,12 @@ import onnxruntime as ort
 
 from desktop import preprocess
 from desktop.bounded_io import describe_os_error, read_file_bounded
+from desktop.graph_outputs import OUTLIER_OUTPUT
 from desktop.model_format import (
     ARCHITECTURES,
     DATASETS,
     MAX_MODEL_BYTES,
     MODEL_FILE,
-    OUTLIER_OUTPUT,
     ModelError,
     ModelMetadata,
 )
@@ -153,8 +153,7 @@ def read_info(path: Path) -> ModelInfo:
     session = _open_session(path, _reading_options())
     metadata = ModelMetadata.from_strings(session.get_modelmeta().custom_metadata_map, path)
     _check_signature(session, path, [1, *metadata.input_size], len(metadata.classes),
-                     metadata.reject_threshold is not None,
-                     [layer.output for layer in metadata.layers])
+                     metadata.reject_threshold is not None, _extra_outputs(metadata))
     return ModelInfo(**vars(metadata), path=path)
 
 
@@ -257,19 +256,27 @@ def _open_session(path: Path, options: ort.SessionOptions) -> ort.InferenceSessi
         raise ModelError(f"{path} is not a valid ONNX model ({_first_line(exc)}).") from None
 
 
+def _extra_outputs(metadata: ModelMetadata) -> list[str]:
+    """The outputs beyond the answer that the metadata names: the layer outputs, and the last
+    layer's input (desktop.graph_outputs.Head) unless it is one of those."""
+    extras = [layer.output for layer in metadata.layers]
+    if metadata.head is not None and metadata.head.features not in extras:
+        extras.append(metadata.head.features)
+    return extras
+
+
 def _check_signature(session: ort.InferenceSession, path: Path, image_shape: list[int],
-                     class_count: int, has_outlier: bool, layers: list[str]) -> None:
+                     class_count: int, has_outlier: bool, extras: list[str]) -> None:
     """One float image input [batch, 1, 28, 28], one float output [batch, classes], for
     models that can reject a picture a second output "outlier" [batch, 1], then exactly the
-    layer outputs the metadata names."""
+    extra outputs the metadata names (_extra_outputs)."""
     inputs, outputs = session.get_inputs(), session.get_outputs()
     wanted_outputs = 2 if has_outlier else 1
-    if len(inputs) != 1 or len(outputs) != wanted_outputs + len(layers):
+    if len(inputs) != 1 or len(outputs) != wanted_outputs + len(extras):
         raise ModelError(f"{path} has {len(inputs)} inputs and {len(outputs)} outputs; "
-                         f"expected one image in and {wanted_outputs + len(layers)} outputs.")
-    if sorted(output.name for output in outputs[wanted_outputs:]) != sorted(layers):
-        raise ModelError(f"{path}: its extra outputs are not the layer outputs its metadata "
-                         f"names.")
+                         f"expected one image in and {wanted_outputs + len(extras)} outputs.")
+    if sorted(output.name for output in outputs[wanted_outputs:]) != sorted(extras):
+        raise ModelError(f"{path}: its extra outputs are not the ones its metadata names.")
     if has_outlier and outputs[1].name != OUTLIER_OUTPUT:
         raise ModelError(f"{path}: the second output is {outputs[1].name!r}, expected "
                          f"{OUTLIER_OUTPUT!r}.")

@@ -18,15 +18,8 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from desktop import test_sets
-from desktop.model_format import (
-    DATASETS,
-    INPUT_NAME,
-    MODEL_FILE,
-    PROBABILITIES_OUTPUT,
-    BinaryTask,
-    ModelMetadata,
-    model_id,
-)
+from desktop.graph_outputs import INPUT_NAME, PROBABILITIES_OUTPUT
+from desktop.model_format import DATASETS, MODEL_FILE, BinaryTask, ModelMetadata, model_id
 from desktop.training_report import TrainingReport, report_entries
 from trainer import test_predictions
 

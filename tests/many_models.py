@@ -19,13 +19,12 @@ import onnx
 from older_models import without_layer_outputs
 from onnx import helper, numpy_helper
 
+from desktop.graph_outputs import OUTLIER_OUTPUT, PROBABILITIES_OUTPUT
 from desktop.model_format import (
     ARCHITECTURES,
     BINARY_TASKS,
     CONFIG_KEY,
     MODEL_FILE,
-    OUTLIER_OUTPUT,
-    PROBABILITIES_OUTPUT,
     REPORT_KEY,
     TASK_KEY,
     VARIANT_KEY,

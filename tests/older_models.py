@@ -1,5 +1,6 @@
-"""Models as the exporter wrote them before layer views existed, made from the shipped ones
-(which `python -m trainer.upgrade` brought up to date), for the tests of older models."""
+"""Models as the exporter wrote them before layer views and the named last layer existed, made
+from the shipped ones (which `python -m trainer.upgrade` brought up to date), for the tests of
+older models."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from pathlib import Path
 
 import onnx
 
-from desktop.model_format import LAYERS_KEY, MODEL_FILE, OUTLIER_OUTPUT, PROBABILITIES_OUTPUT
+from desktop.graph_outputs import HEAD_KEY, LAYERS_KEY, OUTLIER_OUTPUT, PROBABILITIES_OUTPUT
+from desktop.model_format import MODEL_FILE
 
 
 def without_layer_outputs(onnx_bytes: bytes) -> bytes:
     """The graph with only its answer outputs, the nodes and weights they need, and no
-    `layers` metadata: what an older exporter wrote (the answers stay bit-identical)."""
+    `layers` or `head` metadata: what an older exporter wrote (the answers stay bit-identical)."""
     model = onnx.load_from_string(onnx_bytes)
     answers = [o for o in model.graph.output if o.name in (PROBABILITIES_OUTPUT, OUTLIER_OUTPUT)]
     needed = {o.name for o in answers}
@@ -22,7 +24,7 @@ def without_layer_outputs(onnx_bytes: bytes) -> bytes:
             kept.append(node)
             needed.update(node.input)
     weights = [t for t in model.graph.initializer if t.name in needed]
-    metadata = [p for p in model.metadata_props if p.key != LAYERS_KEY]
+    metadata = [p for p in model.metadata_props if p.key not in (LAYERS_KEY, HEAD_KEY)]
     for field, items in ((model.graph.output, answers), (model.graph.node, kept[::-1]),
                          (model.graph.initializer, weights), (model.metadata_props, metadata)):
         del field[:]

@@ -19,15 +19,8 @@ import torch
 from onnx import numpy_helper
 
 from desktop import layers
-from desktop.model_format import (
-    DATASETS,
-    LAYERS_KEY,
-    MAX_LAYERS,
-    LayerOutput,
-    ModelError,
-    ModelMetadata,
-    read_layers,
-)
+from desktop.graph_outputs import LAYERS_KEY, MAX_LAYERS, LayerOutput, read_layers
+from desktop.model_format import DATASETS, ModelError, ModelMetadata
 from desktop.models import Classifier, read_info
 from trainer.cli import main
 from trainer.layer_outputs import add_layer_outputs
@@ -114,7 +107,7 @@ def test_a_model_whose_metadata_names_a_missing_output_is_refused(upgraded: Path
     entry.value = json.dumps([{"output": "layer_ghost", "title": "Ghost", "kind": "weights"},
                               {"output": "layer_units", "title": "Units", "kind": "units"}])
     (tmp_path / "model.onnx").write_bytes(model.SerializeToString())
-    with pytest.raises(ModelError, match="extra outputs are not the layer outputs"):
+    with pytest.raises(ModelError, match="extra outputs are not the ones its metadata names"):
         read_info(tmp_path / "model.onnx")
 
 

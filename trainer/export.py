@@ -15,18 +15,16 @@ import torch
 from onnx import numpy_helper
 from torch import nn
 
+from desktop.graph_outputs import INPUT_NAME, OUTLIER_OUTPUT, PROBABILITIES_OUTPUT
 from desktop.model_format import (
-    INPUT_NAME,
     LEGACY_REPORT_FILE,
     MAX_REPORT_BYTES,
     MODEL_FILE,
-    OUTLIER_OUTPUT,
-    PROBABILITIES_OUTPUT,
     REPORT_KEY,
     ModelMetadata,
 )
 from desktop.training_report import TrainingReport, report_entries
-from trainer import files, layer_outputs, testhook
+from trainer import files, head, layer_outputs, testhook
 
 PARITY_TOLERANCE = 1e-4
 
@@ -83,7 +81,8 @@ def to_onnx_bytes(wrapped: WithSoftmax, metadata: ModelMetadata | dict[str, str]
         entry.key, entry.value = key, value
     proto.doc_string = metadata.get("description", "")
     onnx.checker.check_model(proto, full_check=True)
-    return layer_outputs.add_layer_outputs(proto.SerializeToString())  # the "Look inside" tab
+    # The "Look inside" tab's layer outputs, and the last layer named for personalising.
+    return head.add_head(layer_outputs.add_layer_outputs(proto.SerializeToString()))
 
 
 def check_parity(wrapped: WithSoftmax, onnx_bytes: bytes, inputs: torch.Tensor) -> float:

@@ -22,14 +22,14 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from desktop.model_format import LAYERS_KEY, MAX_LAYERS, LayerOutput, layers_entry
+from desktop.graph_outputs import LAYERS_KEY, MAX_LAYERS, LayerOutput, layers_entry
 
 PREFIX = "layer_"  # every added output's name starts so; the graph's own names never do here
 _PASS_THROUGH = ("BatchNormalization", "Relu")  # what may sit between a layer and its ReLU
 
 
 @dataclass(frozen=True)
-class _Graph:
+class GraphLook:
     """Look-ups over one graph: who consumes each value, the constant weights and shapes."""
 
     graph: onnx.GraphProto
@@ -38,7 +38,7 @@ class _Graph:
     shapes: dict[str, list[int | str]]
 
     @classmethod
-    def of(cls, model: onnx.ModelProto) -> _Graph:
+    def of(cls, model: onnx.ModelProto) -> GraphLook:
         graph = model.graph
         consumers: dict[str, list[onnx.NodeProto]] = {}
         for node in graph.node:
@@ -79,7 +79,7 @@ def add_layer_outputs(onnx_bytes: bytes) -> bytes:
     kept = [entry for entry in model.metadata_props if entry.key != LAYERS_KEY]
     del model.metadata_props[:]
     model.metadata_props.extend(kept)
-    look = _Graph.of(model)
+    look = GraphLook.of(model)
     convs = [node for node in model.graph.node
              if node.op_type == "Conv" and node.input[1] in look.constants]
     layers = _cnn_layers(model, look, convs) if convs else _dense_layers(model, look)
@@ -89,7 +89,7 @@ def add_layer_outputs(onnx_bytes: bytes) -> bytes:
     return model.SerializeToString()
 
 
-def _cnn_layers(model: onnx.ModelProto, look: _Graph,
+def _cnn_layers(model: onnx.ModelProto, look: GraphLook,
                 convs: list[onnx.NodeProto]) -> list[LayerOutput]:
     """Feature maps of every convolution, grouped in blocks that end at a pooling layer."""
     block, blocks = 1, {}
@@ -109,7 +109,7 @@ def _cnn_layers(model: onnx.ModelProto, look: _Graph,
             size = f", {shape[2]}x{shape[3]}" if len(shape) == 4 else ""
             which = f", conv {position}" if len(members) > 1 else ""
             name = f"{PREFIX}block{number}" + (f"_conv{position}" if len(members) > 1 else "")
-            _expose(model, look, value, name)
+            expose(model, look, value, name)
             layers.append(LayerOutput(name, f"Block {number}{which} ({maps} maps{size})",
                                       "feature_maps"))
     first = convs[0]
@@ -125,7 +125,7 @@ def _cnn_layers(model: onnx.ModelProto, look: _Graph,
     return layers
 
 
-def _dense_layers(model: onnx.ModelProto, look: _Graph) -> list[LayerOutput]:
+def _dense_layers(model: onnx.ModelProto, look: GraphLook) -> list[LayerOutput]:
     """The first dense layer (a Gemm or MatMul on the flattened image): its weights as 28x28
     templates and its activations."""
     image = model.graph.input[0]
@@ -158,13 +158,13 @@ def _dense_layers(model: onnx.ModelProto, look: _Graph) -> list[LayerOutput]:
         layers = [LayerOutput(name, f"First-layer weights ({units} template{plural} of "
                                     f"{height}x{width})", "weights")]
         units_name = f"{PREFIX}units"
-        _expose(model, look, look.activation(node), units_name)
+        expose(model, look, look.activation(node), units_name)
         layers.append(LayerOutput(units_name, f"First-layer units ({units})", "units"))
         return layers
     return []
 
 
-def _expose(model: onnx.ModelProto, look: _Graph, value: str, name: str) -> None:
+def expose(model: onnx.ModelProto, look: GraphLook, value: str, name: str) -> None:
     """Make the graph's value `value` an output named `name` by renaming it where it is made
     and read: no node is added, so the normal run does exactly the work it did before (an
     Identity node would copy every map at every run). A value that is a graph output already

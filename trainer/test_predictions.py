@@ -15,7 +15,8 @@ import onnx
 import onnxruntime as ort
 
 from desktop import preprocess
-from desktop.model_format import PROBABILITIES_OUTPUT, BinaryTask, ModelMetadata
+from desktop.graph_outputs import PROBABILITIES_OUTPUT
+from desktop.model_format import BinaryTask, ModelMetadata
 from desktop.stored_predictions import REPORT_FIELD, StoredPredictions, fingerprint
 from desktop.test_sets import TestSet
 from desktop.training_report import TrainingReport

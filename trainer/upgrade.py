@@ -2,8 +2,9 @@
 
     python -m trainer.upgrade MODEL_FOLDER...
 
-adds what the "Look inside" tab and the error browser need to each model.onnx: the layer outputs
-(trainer.layer_outputs) and the model's answers on the shipped test set (trainer.test_predictions).
+adds what the "Look inside" tab, the error browser and personalising need to each model.onnx: the
+layer outputs (trainer.layer_outputs), the model's answers on the shipped test set
+(trainer.test_predictions) and its last layer's name (trainer.head).
 Upgrading twice changes nothing. The model's answers stay bit-identical (checked on the whole test
 set before anything is written); the file is rewritten atomically while holding the same lock a
 trainer takes, so an upgrade never races a training run on the same model. The shipped models
@@ -27,6 +28,7 @@ from desktop.models import read_info
 from desktop.test_sets import TestSetError
 from desktop.training_report import read_report
 from trainer import export, files, folders
+from trainer.head import add_head
 from trainer.layer_outputs import add_layer_outputs
 from trainer.test_predictions import add_test_predictions, disagreements, model_labels
 
@@ -49,7 +51,7 @@ def upgrade_folder(folder: Path) -> Upgrade:
     with lock:
         read_info(path)  # a clear ModelError for anything that is not a usable model
         original = path.read_bytes()
-        with_layers = add_layer_outputs(original)
+        with_layers = add_head(add_layer_outputs(original))
         metadata = _metadata(with_layers)
         info = ModelMetadata.from_strings(metadata, path)
         test_set = test_sets.load(info.dataset)
