@@ -9,6 +9,7 @@ lab page and its false positives.
                                                         # Compare tab, at those sizes
     python benchmarks/screenshots.py OUTDIR --train     # only the Train tab, training for real
                                                         # (benchmarks/train_shots.py)
+    python benchmarks/screenshots.py OUTDIR --teach     # only the Teach tab (teach_shots.py)
 
 --benchmarks FILE shows the Compare tab's handwriting figures from FILE instead of
 resources/benchmarks.json (benchmarks/compare_shots.py).
@@ -325,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the model picker and the Compare tab at those sizes")
     parser.add_argument("--train", action="store_true",
                         help="only the Train tab while it trains and after (real runs)")
+    parser.add_argument("--teach", action="store_true",
+                        help="only the Teach tab: drawings kept, a model personalised")
     parser.add_argument("--benchmarks", type=Path, default=None,
                         help="the Compare tab's benchmark figures (default: resources/)")
     args = parser.parse_args(argv)
@@ -335,6 +338,11 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.train_shots import train_tab_shots
 
         train_tab_shots(app, args.outdir, args.models_dir)
+        return 0
+    if args.teach:
+        from benchmarks.teach_shots import teach_tab_shots
+
+        teach_tab_shots(app, args.outdir, args.models_dir)
         return 0
     if args.sizes or args.compare:
         compare_at_sizes(app, args.outdir, args.models_dir, args.benchmarks)

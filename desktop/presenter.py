@@ -164,6 +164,11 @@ def models_found(count: int, folder: Path) -> str:
     return f"Found {count} usable models in {folder}"
 
 
+def model_personalised(model_id: str) -> str:
+    """The Teach tab saved a personalised model: it is now in the picker."""
+    return f"Personalised: {model_id} (yours) is now in the model picker"
+
+
 def model_trained(name: str) -> str:
     """The Train tab finished a run: its model is now in the picker."""
     return f"Trained: {name} is now in the model picker"

@@ -25,13 +25,14 @@ from desktop.gui.controller import ModelController
 from desktop.gui.loading import PictureLoader
 from desktop.gui.window_actions import WindowActionsMixin
 from desktop.gui.window_files import WindowFilesMixin
+from desktop.gui.window_teach import WindowTeachMixin
 from desktop.model_format import BinaryTask
 
 LIVE_INTERVAL_MS = 16  # classify at most ~60 times a second while drawing
 FIRST_RUN_MODEL = "mnist-cnn"  # the best digit model makes the best first impression
 
 
-class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
+class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWindow):
     """Digit Lens' only window."""
 
     resultsUpdated = Signal()  # the prediction panel shows a new result or message
@@ -104,6 +105,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
         self.train_panel.useModel.connect(self._use_trained_model)
         self.training_panel.normalizedChanged.connect(
             lambda on: self.settings.set(settings_keys.NORMALIZED, bool(on)))
+        self._connect_teach()
 
     def _restore_settings(self) -> None:
         """The window as the user left it (closeEvent saves it)."""
@@ -153,6 +155,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
     def _on_current_model_changed(self) -> None:
         self._refresh_model_choices()
         entry = self.controller.current
+        self._teach_model(entry.info if entry is not None else None)
         if entry is None or entry.info is None:
             view = presenter.no_model_view(self.controller.no_models_reason())
             self.prediction_panel.set_classes(())
@@ -263,6 +266,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, QMainWindow):
                 self.last_latency = result.seconds
                 self.latency_label.setText(presenter.latency(result.seconds))
         self.prediction_panel.show(view)
+        self._teach_input(gray)
         self.inside_view.show_input(self.controller.classifier(), gray)
         self.compare_view.show_input(gray)
         self.resultsUpdated.emit()

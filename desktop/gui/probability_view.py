@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QImage, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop.gui.style import Role, faint_text, mix, with_alpha
 
 
 class ProbabilityBars(QWidget):
-    """One row per class: name, a bar, and the percentage. The top class is highlighted."""
+    """One row per class: name, a bar, and the percentage. The top class is highlighted.
+    While `click_hint` is set, a click on a row emits classClicked with its class index (Teach
+    mode keeps the drawing with that answer)."""
+
+    classClicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -20,6 +32,7 @@ class ProbabilityBars(QWidget):
         self._classes: tuple[str, ...] = ()
         self._probabilities: np.ndarray | None = None
         self._muted = False  # greyed out: the model says the picture is none of its classes
+        self._click_hint = ""  # "": rows are not clickable
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -56,6 +69,28 @@ class ProbabilityBars(QWidget):
             return None
         return int(np.argmax(self._probabilities))
 
+    def set_click_hint(self, hint: str) -> None:
+        """Make rows clickable, saying why in the tooltip; "" makes them plain again."""
+        self._click_hint = hint
+        self.setCursor(Qt.CursorShape.PointingHandCursor if hint else Qt.CursorShape.ArrowCursor)
+        self._update_tooltip()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        row = int(event.position().y() // self._painted_row_height()) if self._classes else -1
+        if self._click_hint and event.button() == Qt.MouseButton.LeftButton \
+                and 0 <= row < len(self._classes):
+            self.classClicked.emit(row)
+            return
+        super().mousePressEvent(event)
+
+    def row_rect(self, index: int) -> QRectF:
+        """Where class `index`'s row is painted (and clicked)."""
+        row = self._painted_row_height()
+        return QRectF(0, index * row, self.width(), row)
+
+    def _painted_row_height(self) -> float:
+        return min(self._row_height() * 1.6, self.height() / max(len(self._classes), 1))
+
     def _row_height(self) -> float:
         return QFontMetricsF(self.font()).height() * 1.75
 
@@ -77,8 +112,7 @@ class ProbabilityBars(QWidget):
         metrics = QFontMetricsF(bold)
         name_width = max(metrics.horizontalAdvance(name) for name in self._classes) + 12
         percent_width = metrics.horizontalAdvance("100.0 %") + 8
-        count = len(self._classes)
-        row = min(self._row_height() * 1.6, self.height() / count)
+        row = self._painted_row_height()
         bar_height = max(6.0, min(row * 0.42, 16.0))
         top = self.top_index()
         track_colour = mix(palette.color(Role.Base), palette.color(Role.Mid), 0.35)
@@ -132,13 +166,15 @@ class ProbabilityBars(QWidget):
         painter.end()
 
     def _update_tooltip(self) -> None:
-        if self._probabilities is None:
-            self.setToolTip("")
-            return
-        order = np.argsort(self._probabilities)[::-1][:3]
-        lines = [f"{self._classes[i]}: {format_percent(float(self._probabilities[i]))}"
-                 for i in order]
-        self.setToolTip("Most likely:\n" + "\n".join(lines))
+        lines = []
+        if self._probabilities is not None:
+            order = np.argsort(self._probabilities)[::-1][:3]
+            lines = ["Most likely:"] + [
+                f"{self._classes[i]}: {format_percent(float(self._probabilities[i]))}"
+                for i in order]
+        if self._click_hint:
+            lines += ["", self._click_hint] if lines else [self._click_hint]
+        self.setToolTip("\n".join(lines))
 
 
 def format_percent(value: float) -> str:

@@ -37,6 +37,7 @@ from desktop.gui.model_picker import ModelPicker
 from desktop.gui.prediction_panel import PredictionPanel
 from desktop.gui.saliency_view import SALIENCY_TIP, SaliencyView
 from desktop.gui.status_bar import StatusBar
+from desktop.gui.teach_view import TeachView
 from desktop.gui.train_panel import TrainPanel
 from desktop.gui.training_view import TrainingPanel
 from desktop.gui.xray_view import XrayView
@@ -89,6 +90,10 @@ class WindowActionsMixin:
         train = self.results_tabs.addTab(self.train_panel, "Train")
         self.results_tabs.setTabToolTip(train, "Train a model of your own and watch it learn; "
                                         "it joins the model picker when done.")
+        self.teach_view = TeachView(self.controller.user_models_dir or paths.user_models_dir())
+        teach = self.results_tabs.addTab(self.teach_view, "Teach")
+        self.results_tabs.setTabToolTip(teach, "Teach it your handwriting: keep your own "
+                                        "drawings and personalise a model on them.")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
         self.splitter.addWidget(input_panel)
