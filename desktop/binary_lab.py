@@ -1,4 +1,4 @@
-"""The binary lab's numbers: how a yes/no model (desktop.model_format.BinaryTask) does on the
+"""The binary lab's numbers: how a yes/no model (desktop.binary_task.BinaryTask) does on the
 test set at every threshold, from its stored test predictions.
 
 The model answers "yes" when its probability of yes is at least the threshold t (t = 1 is
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from desktop.binary_task import BinaryTask
 from desktop.errors import Mistakes
-from desktop.model_format import BinaryTask
 
 DEFAULT_THRESHOLD = 0.5
 

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from desktop.binary_lab import BinaryLab, Counts
-from desktop.model_format import BinaryTask
+from desktop.binary_task import BinaryTask
 from desktop.verdict import percent
 
 PAGE_TITLE = "Binary lab"

@@ -5,7 +5,7 @@ shipped test images (desktop.test_sets), without running the model: the examples
 sorted by the model's confidence, each with its top-3 classes; the most confused pairs of
 classes; and the top losses (the test images whose true class got the lowest probability, so
 the highest cross-entropy). Everything is sorted once when it is built, so opening a cell is a
-slice. A binary lab model (desktop.model_format.BinaryTask) answers "no"/"yes", so its
+slice. A binary lab model (desktop.binary_task.BinaryTask) answers "no"/"yes", so its
 cells are indexed by the test labels mapped to 0/1 through its task, not by the dataset's
 classes. Plain Python + NumPy, no Qt.
 """
@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from desktop import test_sets
-from desktop.model_format import DATASETS, BinaryTask, ModelError
+from desktop.binary_task import BinaryTask
+from desktop.model_format import DATASETS, ModelError
 from desktop.stored_predictions import TestPredictions, fingerprint
 from desktop.test_sets import TestSet, TestSetError
 from desktop.training_report import TrainingReport

@@ -1,5 +1,5 @@
 """What each layer sees, for the "Look inside" tab: runs the current model for its layer outputs
-(desktop.model_format.LayerOutput) on one picture and turns them into tiles to show, with the
+(desktop.graph_outputs.LayerOutput) on one picture and turns them into tiles to show, with the
 words that go with them. Plain numpy, no Qt: the widget (desktop.gui.layers_view) only paints.
 
 Colours: a feature map is scaled on its own (black = silent, white = its strongest response),

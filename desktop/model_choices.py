@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from desktop.model_format import ARCHITECTURE_TITLES, ARCHITECTURES, BINARY_TASKS, DATASETS
+from desktop.binary_task import BINARY_TASKS
+from desktop.model_format import ARCHITECTURE_TITLES, ARCHITECTURES, DATASETS
 from desktop.models import ModelEntry
 from desktop.verdict import percent
 

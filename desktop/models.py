@@ -180,7 +180,7 @@ class Classifier:
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         self._session = _open_session(info.path, options)
         self._input_name = self._session.get_inputs()[0].name
-        # Only the answer: layer outputs (model_format.LayerOutput) are computed on request.
+        # Only the answer: the extra outputs (desktop.graph_outputs) are computed on request.
         answer = 2 if info.reject_threshold is not None else 1
         self._outputs = [output.name for output in self._session.get_outputs()][:answer]
 

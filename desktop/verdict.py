@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from desktop.model_format import BinaryTask
+from desktop.binary_task import BinaryTask
 from desktop.models import Prediction
 
 # What one picture of each dataset is, for sentences like "This doesn't look like a digit".

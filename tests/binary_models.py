@@ -18,8 +18,9 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from desktop import test_sets
+from desktop.binary_task import BinaryTask
 from desktop.graph_outputs import INPUT_NAME, PROBABILITIES_OUTPUT
-from desktop.model_format import DATASETS, MODEL_FILE, BinaryTask, ModelMetadata, model_id
+from desktop.model_format import DATASETS, MODEL_FILE, ModelMetadata, model_id
 from desktop.training_report import TrainingReport, report_entries
 from trainer import test_predictions
 

@@ -19,10 +19,10 @@ import onnx
 from older_models import without_layer_outputs
 from onnx import helper, numpy_helper
 
+from desktop.binary_task import BINARY_TASKS
 from desktop.graph_outputs import OUTLIER_OUTPUT, PROBABILITIES_OUTPUT
 from desktop.model_format import (
     ARCHITECTURES,
-    BINARY_TASKS,
     CONFIG_KEY,
     MODEL_FILE,
     REPORT_KEY,

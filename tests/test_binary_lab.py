@@ -14,7 +14,7 @@ from binary_models import write_binary_model
 from desktop import binary_lab_summary as words
 from desktop import errors, models, saliency, saliency_display, test_sets
 from desktop.binary_lab import BinaryLab, Counts, from_mistakes, from_predictions
-from desktop.model_format import BINARY_TASKS
+from desktop.binary_task import BINARY_TASKS
 
 SEVEN, SHOE = BINARY_TASKS["is-7"], BINARY_TASKS["is-shoe"]
 

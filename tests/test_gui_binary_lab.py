@@ -15,8 +15,8 @@ from PySide6.QtCore import QPointF, Qt
 
 from desktop import models, test_sets
 from desktop.binary_lab_summary import cell_names, cell_of, cell_title
+from desktop.binary_task import BINARY_TASKS
 from desktop.gui.binary_lab_view import STEPS
-from desktop.model_format import BINARY_TASKS
 
 SEVEN = BINARY_TASKS["is-7"]
 BINARY = "mnist-linear-is-7"

@@ -21,13 +21,13 @@ from PySide6.QtGui import QFontMetrics, QFontMetricsF
 from PySide6.QtWidgets import QToolButton
 
 from desktop import image_io, models
+from desktop.binary_task import BINARY_TASKS
 from desktop.gui.canvas_paint import PLACEHOLDER_MARGIN, placeholder_title_font
 from desktop.gui.curves import TrainingCurves
 from desktop.gui.gallery import PATH_ROLE
 from desktop.gui.scripted_input import DIGITS, NOT_DIGITS, UNCLEAR_DIGITS
 from desktop.gui.status_bar import elide_words
 from desktop.gui.training_view import format_duration
-from desktop.model_format import BINARY_TASKS
 
 SIZES = [(1280, 800), (1024, 700), "minimum"]
 

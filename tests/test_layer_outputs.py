@@ -1,5 +1,5 @@
 """What each layer sees: layer outputs added to exported models (trainer.layer_outputs), their
-metadata field (desktop.model_format.LayerOutput) and the views made of them (desktop.layers).
+metadata field (desktop.graph_outputs.LayerOutput) and the views made of them (desktop.layers).
 
 Real models throughout: upgraded copies of the shipped models, and tiny models trained by the
 real trainer whose ONNX layer outputs are compared with PyTorch forward hooks.

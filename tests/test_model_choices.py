@@ -9,8 +9,9 @@ import pytest
 from many_models import write_many_models
 
 from desktop import model_choices, models
+from desktop.binary_task import BINARY_TASKS
 from desktop.model_choices import Group
-from desktop.model_format import ARCHITECTURE_TITLES, ARCHITECTURES, BINARY_TASKS
+from desktop.model_format import ARCHITECTURE_TITLES, ARCHITECTURES
 from desktop.verdict import percent
 
 

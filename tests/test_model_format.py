@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop import model_format
+from desktop import binary_task, graph_outputs, model_format
 from desktop.model_format import (
     DATASETS,
     ModelError,
@@ -73,7 +73,7 @@ def test_metadata_round_trips_through_strings() -> None:
     assert all(isinstance(value, str) for value in strings.values())
     assert strings["format"] == model_format.FORMAT == "1"
     assert json.loads(strings["input_size"]) == [28, 28]
-    assert json.loads(strings["rejection"])["output"] == model_format.OUTLIER_OUTPUT
+    assert json.loads(strings["rejection"])["output"] == graph_outputs.OUTLIER_OUTPUT
     assert ModelMetadata.from_strings(strings, "model.onnx") == original
     plain = dataclasses.replace(original, reject_threshold=None, test_accuracy=0.5)
     assert "rejection" not in plain.to_strings()
@@ -82,7 +82,7 @@ def test_metadata_round_trips_through_strings() -> None:
 
 def test_binary_tasks_and_variants_round_trip() -> None:
     """A binary lab model: two classes (no, yes) and its question; a variant's words."""
-    task = model_format.BINARY_TASKS["is-shoe"]
+    task = binary_task.BINARY_TASKS["is-shoe"]
     binary = dataclasses.replace(
         metadata(), model_id=model_format.model_id("fashion", "linear", task.key),
         dataset="fashion", classes=task.classes, task=task, reject_threshold=None)
@@ -124,7 +124,7 @@ def test_the_shipped_metadata_is_read_as_the_trainer_writes_it() -> None:
     ({"params": "many"}, "unreadable metadata"),
     ({"task": '{"kind": "binary", "key": "is-7", "dataset": "mnist", "question": "7?", '
               '"positive": [], "yes": "7", "no": "not 7"}'}, "not a list of class indices"),
-    ({"task": json.dumps(model_format.BINARY_TASKS["is-7"].to_dict())},
+    ({"task": json.dumps(binary_task.BINARY_TASKS["is-7"].to_dict())},
      "are not the binary task's ['not 7', '7']"),
     ({"variant": "two\nlines"}, "not one printable line"),
 ])

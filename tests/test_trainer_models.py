@@ -11,8 +11,9 @@ import onnxruntime as ort
 import pytest
 import torch
 
+from desktop.binary_task import BINARY_TASKS
 from desktop.image_io import load_image
-from desktop.model_format import BINARY_TASKS, imbalance_variant, model_id
+from desktop.model_format import imbalance_variant, model_id
 from desktop.models import Classifier, load_metrics, read_info
 from trainer import export
 from trainer.cli import main

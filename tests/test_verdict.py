@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from desktop.model_format import BINARY_TASKS
+from desktop.binary_task import BINARY_TASKS
 from desktop.models import Prediction
 from desktop.verdict import State, one_line, percent, verdict
 

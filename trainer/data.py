@@ -129,5 +129,5 @@ def cut_class(split: Split, class_index: int, fraction: float, seed: int) -> Spl
 
 def binary_split(split: Split, positive: tuple[int, ...]) -> Split:
     """The split with labels 1 for the classes `positive` and 0 for the others (a binary
-    task, desktop.model_format.BinaryTask)."""
+    task, desktop.binary_task.BinaryTask)."""
     return Split(split.images, torch.isin(split.labels, torch.tensor(positive)).to(torch.int64))

@@ -1,5 +1,5 @@
 """Give an exported model extra outputs that show what its layers see, for the app's "Look
-inside" tab, and name them in its metadata (desktop.model_format.LayerOutput).
+inside" tab, and name them in its metadata (desktop.graph_outputs.LayerOutput).
 
 Only the onnx package is needed, so the shipped models can be upgraded without retraining:
 `add_layer_outputs(Path("model.onnx").read_bytes())`. Nothing on the path to "probabilities"

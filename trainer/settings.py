@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from desktop.binary_task import BINARY_TASKS  # noqa: F401  (re-exported)
 from desktop.model_format import (  # noqa: F401  (re-exported)
     ARCHITECTURES,
-    BINARY_TASKS,
     DATASETS,
     imbalance_variant,
     model_id,

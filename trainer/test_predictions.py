@@ -15,8 +15,9 @@ import onnx
 import onnxruntime as ort
 
 from desktop import preprocess
+from desktop.binary_task import BinaryTask
 from desktop.graph_outputs import PROBABILITIES_OUTPUT
-from desktop.model_format import BinaryTask, ModelMetadata
+from desktop.model_format import ModelMetadata
 from desktop.stored_predictions import REPORT_FIELD, StoredPredictions, fingerprint
 from desktop.test_sets import TestSet
 from desktop.training_report import TrainingReport

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from desktop.model_format import BINARY_TASKS, BinaryTask
+from desktop.binary_task import BINARY_TASKS, BinaryTask
 from trainer import checkpoint, testhook
 from trainer.data import DATASETS, Splits, mean_std
 from trainer.distributed import Context

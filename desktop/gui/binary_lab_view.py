@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 
 from desktop import binary_lab
 from desktop import binary_lab_summary as words
+from desktop.binary_task import BinaryTask
 from desktop.errors import Mistakes
 from desktop.gui.binary_curves import RateCurve
 from desktop.gui.binary_matrix import BinaryMatrix
-from desktop.model_format import BinaryTask
 
 STEPS = 1000  # slider positions: thresholds 0.000 ... 1.000
 

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import binary_lab_summary, errors
+from desktop.binary_task import BinaryTask
 from desktop.gui.example_tiles import INDEX_ROLE, ExampleDelegate, ExampleModel
 from desktop.gui.workers import TaskRunner
-from desktop.model_format import BinaryTask
 from desktop.training_report import TrainingReport
 
 TOP_LOSSES = 100

@@ -18,7 +18,8 @@ from PySide6.QtGui import QColor, QIcon, QImage, QKeyEvent, QPainter, QPen, QPix
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
 from desktop import image_io
-from desktop.model_format import DATASETS, BinaryTask, parse_sample_name
+from desktop.binary_task import BinaryTask
+from desktop.model_format import DATASETS, parse_sample_name
 
 ICON_SIDE = 56  # two screen pixels per model pixel
 COLUMNS = 10  # two samples per class: two rows of ten

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import image_io, models, paths, presenter
+from desktop.binary_task import BinaryTask
 from desktop.gui import icons
 from desktop.gui import settings as settings_keys  # `settings` is the constructor's argument
 from desktop.gui.controller import ModelController
@@ -26,7 +27,6 @@ from desktop.gui.loading import PictureLoader
 from desktop.gui.window_actions import WindowActionsMixin
 from desktop.gui.window_files import WindowFilesMixin
 from desktop.gui.window_teach import WindowTeachMixin
-from desktop.model_format import BinaryTask
 
 LIVE_INTERVAL_MS = 16  # classify at most ~60 times a second while drawing
 FIRST_RUN_MODEL = "mnist-cnn"  # the best digit model makes the best first impression
