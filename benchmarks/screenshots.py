@@ -25,7 +25,7 @@ import argparse
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,6 +170,18 @@ def save(window: MainWindow, folder: Path, name: str, whole_screen: bool = False
     image.save(str(path))
     print(f"{path}  {image.width()}x{image.height()}")
     return path
+
+
+def save_at_sizes(app: QApplication, window: MainWindow, outdir: Path, name: str,
+                  sizes: Sequence[tuple[int, int]]) -> None:
+    """One shot per window size, `name` with the size put in ("{size}"), then back to the
+    first size."""
+    for width, height in sizes:
+        window.resize(width, height)
+        settle(app, 0.4)
+        save(window, outdir, name.format(size=f"{width}x{height}"))
+    window.resize(*sizes[0])
+    settle(app, 0.2)
 
 
 def save_readme_copy(source: Path, target: Path, max_bytes: int = 150_000) -> None:

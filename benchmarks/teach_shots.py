@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtWidgets import QApplication
 
-from benchmarks.screenshots import new_window, save, settle
+from benchmarks.screenshots import new_window, save_at_sizes, settle
 from benchmarks.strokes import CANVAS, Style, canvas_strokes
 from desktop.gui.main_window import MainWindow
 from desktop.gui.scripted_input import draw_shape
@@ -27,12 +27,7 @@ USER_STYLE = Style(slant=18, size=0.7, jitter=0.01)
 
 
 def _shots(app: QApplication, window: MainWindow, outdir: Path, name: str) -> None:
-    for width, height in SIZES:
-        window.resize(width, height)
-        settle(app, 0.4)
-        save(window, outdir, f"teach-{width}x{height}-{name}")
-    window.resize(*SIZES[0])
-    settle(app, 0.2)
+    save_at_sizes(app, window, outdir, f"teach-{{size}}-{name}", SIZES)
 
 
 def _draw(app: QApplication, window: MainWindow, digit: int, rng: np.random.Generator) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from benchmarks.screenshots import new_window, save, settle
+from benchmarks.screenshots import new_window, save_at_sizes, settle
 from desktop.gui.main_window import MainWindow
 
 SIZES = ((1280, 800), (1024, 700))
@@ -27,12 +27,7 @@ def _shots(app: QApplication, window: MainWindow, outdir: Path, name: str,
            minimum: bool = False) -> None:
     """The window at each size (and at its minimum), then back to the first size."""
     sizes = [*SIZES, (window.minimumWidth(), window.minimumHeight())] if minimum else SIZES
-    for width, height in sizes:
-        window.resize(width, height)
-        settle(app, 0.4)
-        save(window, outdir, f"train-{width}x{height}-{name}")
-    window.resize(*SIZES[0])
-    settle(app, 0.2)
+    save_at_sizes(app, window, outdir, f"train-{{size}}-{name}", sizes)
 
 
 def _run(app: QApplication, window: MainWindow, outdir: Path, dropout: str, name: str,
