@@ -48,8 +48,13 @@ def empty(dataset: str) -> TestSet:
 def load(dataset: str, where: Path | None = None) -> TestSet:
     """The user's drawings of `dataset`, oldest first; an empty set when there are none yet."""
     path = path_for(dataset, where)
-    if not path.exists():
+    try:
+        path.stat()
+    except FileNotFoundError:
         return empty(dataset)
+    except OSError as exc:
+        raise HandwritingError(f"Your saved drawings cannot be read ({path}: "
+                               f"{describe_os_error(exc)}).") from None
     try:
         return test_sets.read(path, dataset)
     except TestSetError as exc:

@@ -6,6 +6,7 @@ never needs it).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import os
@@ -69,6 +70,8 @@ def as_unprivileged() -> Iterator[None]:
     if os.geteuid() != 0:
         yield
         return
+    # Python finds some codecs only when first used, and nobody cannot read root's Python.
+    codecs.lookup("utf-8-sig")
     os.setegid(NOBODY)
     os.seteuid(NOBODY)
     try:

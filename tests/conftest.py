@@ -16,6 +16,8 @@ os.environ.setdefault("DIGIT_LENS_DATA", str(ROOT.parent / "shared" / "datasets"
 # The app lists the user's own retrained models too: tests see an empty folder of their own,
 # never the real ~/.local/share/digit-lens/models (tests that need user models make one).
 os.environ["DIGIT_LENS_USER_MODELS"] = tempfile.mkdtemp(prefix="digit-lens-test-user-models-")
+# Likewise the user's data folder (Teach mode's drawings): never the real one.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="digit-lens-test-data-")
 
 # A suite started in the background (`./tests/run &` in a script, nohup) inherits SIGINT ignored,
 # and so would every trainer it starts: the tests that press Ctrl+C on a trainer would wait in

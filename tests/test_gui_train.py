@@ -181,8 +181,9 @@ def test_a_failed_run_says_why(qtbot, window, tmp_path):
 
 def test_the_panel_uses_the_apps_own_interpreter(qtbot, window):
     tabs = window.results_tabs
-    assert [tabs.tabText(i) for i in range(tabs.count())][-1] == "Train"
-    assert tabs.widget(tabs.count() - 1).objectName() == "trainPanel"
+    index = tabs.indexOf(window.train_panel)
+    assert tabs.tabText(index) == "Train" and tabs.tabText(index + 1) == "Teach"
+    assert tabs.widget(index).objectName() == "trainPanel"
     assert window.train_panel.python == sys.executable
     assert window.train_panel.out_dir == Path(window.controller.user_models_dir)
 
