@@ -200,7 +200,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
-                        help="torch threads for both recipes (default: one per core)")
+                        help="torch threads for both recipes (default: one per core; on a "
+                             "machine busy with other jobs, 1 keeps the figures steady)")
     parser.add_argument("--batch-size", type=int, default=Ours.batch_size)
     parser.add_argument("--lr", type=float, default=Ours.lr)
     parser.add_argument("--widths", type=int, nargs=3, default=list(Ours.widths))
