@@ -35,12 +35,13 @@ def newest_source_time() -> float:
 
 
 def require_tools() -> None:
-    """The build needs dpkg-deb (dpkg) and binutils (strip, objdump, as, ld; from dpkg-dev)."""
-    missing = [tool for tool in ("dpkg-deb", "strip", "objdump", "as", "ld", "tar")
+    """The build needs dpkg-deb (dpkg), binutils (strip, objdump, as, ld; from dpkg-dev) and, to
+    compile NumPy without BLAS, gcc and g++ (build-essential, which dpkg-dev recommends)."""
+    missing = [tool for tool in ("dpkg-deb", "strip", "objdump", "as", "ld", "tar", "gcc", "g++")
                if shutil.which(tool) is None]
     if missing:
-        pytest.skip(f"{', '.join(missing)} not installed (apt-get install dpkg-dev; .ci/run "
-                    f"does)")
+        pytest.skip(f"{', '.join(missing)} not installed (apt-get install dpkg-dev "
+                    f"build-essential; .ci/run does)")
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +81,10 @@ def test_the_bundle_holds_the_app_and_nothing_of_the_trainer(bundle: Path) -> No
     assert not list(internal.glob("torch*")) and not list(internal.rglob("libtorch*"))
     assert not list(internal.rglob("libQt6Network*")) and not list(internal.rglob("libQt6Qml*"))
     assert not list(internal.rglob("*.qm"))  # no translations
+    # NumPy built without BLAS: no OpenBLAS (25 MB) nor the Fortran runtime it needs
+    assert not list(internal.rglob("*openblas*")) and not list(internal.rglob("libgfortran*"))
+    # D-Bus and what it links come from the system (the .deb depends on libdbus-1-3)
+    assert not list(internal.rglob("libdbus-1*")) and not list(internal.rglob("libgcrypt*"))
     # loaded by ONNX Runtime at run time, invisible to PyInstaller's analysis
     assert list(internal.rglob("libonnxruntime_providers_shared.so"))
     plugins = internal / "PySide6" / "Qt" / "plugins"
@@ -185,6 +190,7 @@ def test_the_installers_carry_the_menu_entry_icons_and_command(bundle: Path) -> 
                              "Depends"], capture_output=True, text=True, check=True).stdout
     assert f"Package: digit-lens\nVersion: {version}\nArchitecture: amd64" in fields
     assert re.search(r"Depends: libc6 \(>= 2\.\d+\)", fields)
+    assert "libdbus-1-3" in fields
     contents = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True,
                               check=True).stdout
     assert "./usr/bin/digit-lens -> /opt/digit-lens/digit-lens" in contents
