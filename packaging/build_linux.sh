@@ -1,29 +1,35 @@
 #!/usr/bin/env bash
 # Build the Linux installers: dist/digit-lens/ (the PyInstaller folder bundle), a .tar.gz to
-# unpack anywhere (with a .desktop entry and icons) and a .deb. Usage: packaging/build_linux.sh
+# unpack anywhere (with a .desktop entry and icons) and a .deb.
+# Usage: packaging/build_linux.sh [--small]   (--small: NumPy without BLAS, for releases)
 . "$(dirname "$0")/venv.sh" "package"
 cd "$ROOT"
 version="$("$PYTHON" -c 'import desktop; print(desktop.__version__)')"
 bundle="dist/digit-lens"
 rm -rf "$bundle" build/linux
 SECONDS=0
-# NumPy without BLAS for the bundle: the wheel's OpenBLAS and Fortran runtime are 28 MB of the
-# bundle, and the app's only matrix products are tiny (a 12-megapixel picture to gray 86 ms
-# instead of 75, a saliency map's sums 0.2 ms). Built once per NumPy version from source (a
-# few minutes; needs gcc and g++) and put ahead of the venv's NumPy by the spec.
-numpy_version="$("$PYTHON" -c 'from importlib.metadata import version; print(version("numpy"))')"
-export DIGIT_LENS_NUMPY="$ROOT/build/numpy-without-blas/$numpy_version"
-if [ ! -e "$DIGIT_LENS_NUMPY/complete" ]; then
-    echo "== NumPy $numpy_version without BLAS: $DIGIT_LENS_NUMPY (first build only)"
-    rm -rf "$DIGIT_LENS_NUMPY"
-    # --no-cache-dir: pip's wheel cache ignores the build options, so a later source install
-    # of this version elsewhere would get this build.
-    "$PYTHON" -m pip wheel --disable-pip-version-check --no-cache-dir --quiet --no-deps \
-        --no-binary numpy "numpy==$numpy_version" --wheel-dir "$DIGIT_LENS_NUMPY/wheel" \
-        -Csetup-args=-Dblas=none -Csetup-args=-Dlapack=none -Csetup-args=-Dallow-noblas=true
-    "$PYTHON" -m pip install --disable-pip-version-check --quiet --no-deps \
-        --target "$DIGIT_LENS_NUMPY/site" "$DIGIT_LENS_NUMPY"/wheel/numpy-*.whl
-    touch "$DIGIT_LENS_NUMPY/complete"
+# NumPy without BLAS for a release bundle (--small): the wheel's OpenBLAS and Fortran runtime
+# are 28 MB of the bundle, and the app's only matrix products are tiny (a 12-megapixel picture to
+# gray 86 ms instead of 75, a saliency map's sums 0.2 ms). Built once per NumPy version from
+# source (5 to 10 minutes on 2 cores; needs gcc and g++) and put ahead of the venv's NumPy by the
+# spec. Off by default, so that the test suite's build stays quick.
+if [ "${1:-}" = "--small" ]; then
+    numpy_version="$("$PYTHON" -c 'from importlib.metadata import version; print(version("numpy"))')"
+    export DIGIT_LENS_NUMPY="$ROOT/build/numpy-without-blas/$numpy_version"
+    if [ ! -e "$DIGIT_LENS_NUMPY/complete" ]; then
+        echo "== NumPy $numpy_version without BLAS: $DIGIT_LENS_NUMPY (first build only)"
+        rm -rf "$DIGIT_LENS_NUMPY"
+        # --no-cache-dir: pip's wheel cache ignores the build options, so a later source
+        # install of this version elsewhere would get this build.
+        "$PYTHON" -m pip wheel --disable-pip-version-check --no-cache-dir --quiet --no-deps \
+            --no-binary numpy "numpy==$numpy_version" --wheel-dir "$DIGIT_LENS_NUMPY/wheel" \
+            -Csetup-args=-Dblas=none -Csetup-args=-Dlapack=none -Csetup-args=-Dallow-noblas=true
+        "$PYTHON" -m pip install --disable-pip-version-check --quiet --no-deps \
+            --target "$DIGIT_LENS_NUMPY/site" "$DIGIT_LENS_NUMPY"/wheel/numpy-*.whl
+        touch "$DIGIT_LENS_NUMPY/complete"
+    fi
+else
+    unset DIGIT_LENS_NUMPY
 fi
 echo "== PyInstaller: $bundle"
 "$PYTHON" -m PyInstaller --noconfirm --log-level ERROR --distpath dist \

@@ -35,13 +35,12 @@ def newest_source_time() -> float:
 
 
 def require_tools() -> None:
-    """The build needs dpkg-deb (dpkg), binutils (strip, objdump, as, ld; from dpkg-dev) and, to
-    compile NumPy without BLAS, gcc and g++ (build-essential, which dpkg-dev recommends)."""
-    missing = [tool for tool in ("dpkg-deb", "strip", "objdump", "as", "ld", "tar", "gcc", "g++")
+    """The build needs dpkg-deb (dpkg) and binutils (strip, objdump, as, ld; from dpkg-dev)."""
+    missing = [tool for tool in ("dpkg-deb", "strip", "objdump", "as", "ld", "tar")
                if shutil.which(tool) is None]
     if missing:
-        pytest.skip(f"{', '.join(missing)} not installed (apt-get install dpkg-dev "
-                    f"build-essential; .ci/run does)")
+        pytest.skip(f"{', '.join(missing)} not installed (apt-get install dpkg-dev; .ci/run "
+                    f"does)")
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +80,6 @@ def test_the_bundle_holds_the_app_and_nothing_of_the_trainer(bundle: Path) -> No
     assert not list(internal.glob("torch*")) and not list(internal.rglob("libtorch*"))
     assert not list(internal.rglob("libQt6Network*")) and not list(internal.rglob("libQt6Qml*"))
     assert not list(internal.rglob("*.qm"))  # no translations
-    # NumPy built without BLAS: no OpenBLAS (25 MB) nor the Fortran runtime it needs
-    assert not list(internal.rglob("*openblas*")) and not list(internal.rglob("libgfortran*"))
     # D-Bus and what it links come from the system (the .deb depends on libdbus-1-3)
     assert not list(internal.rglob("libdbus-1*")) and not list(internal.rglob("libgcrypt*"))
     # loaded by ONNX Runtime at run time, invisible to PyInstaller's analysis
