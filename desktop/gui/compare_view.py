@@ -178,6 +178,9 @@ class CompareView(QWidget):
         self._refresh()
 
     def _render(self) -> None:
+        if not self.isVisible():  # a hidden tab is filled in when it shows (30 ms at start)
+            self._stale = True
+            return
         choices = self._rows_choices()
         infos = {c.key: self._info(c.key) for c in choices}
         rows = comparison.compare_rows(choices, infos, self._current, self._gray is not None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QPaintEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
@@ -58,6 +58,10 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
                                           user_models_dir or paths.user_models_dir())
         self.loader = PictureLoader(self)
         self._shown_once = False
+        # The slow things of the first show wait for the first paint (so the window is on screen
+        # sooner); the timer is the fallback for a window that is shown but never painted.
+        self._after_show_timer = QTimer(self, singleShot=True, interval=500)
+        self._after_show_timer.timeout.connect(self._after_first_show)
         self.last_error: str | None = None  # the text of the last error shown
         self.last_latency: float | None = None
         self._error_box: QMessageBox | None = None
@@ -281,7 +285,12 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
-            QTimer.singleShot(0, self._after_first_show)
+            self._after_show_timer.start()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._after_show_timer.isActive():  # the first paint: go on once it is on screen
+            self._after_show_timer.start(0)
 
     def _after_first_show(self) -> None:
         """Slow things wait until the window is on screen."""

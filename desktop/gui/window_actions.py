@@ -7,8 +7,6 @@ painted in the palette's colours (desktop.gui.icons).
 
 from __future__ import annotations
 
-from importlib import metadata
-
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -295,6 +293,8 @@ class WindowActionsMixin:
     # --- Help ---------------------------------------------------------------------------------
 
     def about_text(self) -> str:
+        from importlib import metadata  # only here: importing it costs 40 ms at start
+
         try:
             ort_version = metadata.version("onnxruntime")
         except metadata.PackageNotFoundError:
