@@ -46,6 +46,7 @@ MODEL_FILE = "model.onnx"
 LEGACY_REPORT_FILE = "metrics.json"  # the training report, beside models of older trainers
 REPORT_KEY = "metrics"  # metadata entry holding the training report (JSON)
 CONFIG_KEY = "config"  # metadata entry holding the run's settings (JSON)
+ACCURACY_KEY = "test_accuracy"  # metadata entry: the report's test accuracy (repr of a float)
 # Bounds on what is read from a model folder (the shipped files are 2 MB and 10 kB).
 MAX_MODEL_BYTES = 64 << 20
 MAX_REPORT_BYTES = 8 << 20
@@ -196,7 +197,7 @@ class ModelMetadata:
             "input_size": json.dumps(list(self.input_size)),
             "normalization": json.dumps({"mean": self.mean, "std": self.std}),
             "preprocessing": json.dumps(self.recipe.to_dict()),
-            "params": str(int(self.params)), "test_accuracy": repr(float(self.test_accuracy)),
+            "params": str(int(self.params)), ACCURACY_KEY: repr(float(self.test_accuracy)),
             "description": self.description,
             "calibration": json.dumps({"temperature": self.temperature}),
         }
@@ -232,7 +233,7 @@ class ModelMetadata:
             recipe = Recipe.from_dict(_json(metadata["preprocessing"]))
             mean, std = float(norm["mean"]), float(norm["std"])
             params = int(metadata.get("params", 0))
-            accuracy = float(metadata.get("test_accuracy", "nan"))
+            accuracy = float(metadata.get(ACCURACY_KEY, "nan"))
             threshold = _reject_threshold(metadata)
             temperature = float(_json(metadata.get("calibration", "{}")).get("temperature", 1))
             layers = read_layers(metadata[LAYERS_KEY]) if LAYERS_KEY in metadata else ()

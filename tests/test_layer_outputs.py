@@ -23,7 +23,7 @@ from desktop.graph_outputs import LAYERS_KEY, MAX_LAYERS, LayerOutput, read_laye
 from desktop.model_format import DATASETS, ModelError, ModelMetadata
 from desktop.models import Classifier, read_info
 from trainer.cli import main
-from trainer.layer_outputs import add_layer_outputs
+from trainer.layer_outputs import GraphLook, add_layer_outputs
 from trainer.models import build_model
 
 SHIPPED = ("mnist-cnn", "mnist-dense", "fashion-cnn", "fashion-dense")
@@ -73,7 +73,7 @@ def test_upgrading_an_older_model_keeps_its_answers_bit_identical(
 @pytest.mark.parametrize("name", SHIPPED)
 def test_layer_outputs_expose_the_graphs_own_weights(upgraded: Path, name: str) -> None:
     model = onnx.load(str(upgraded / name / "model.onnx"))
-    weights = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    weights = GraphLook.of(model).constants  # by the names the nodes read (float16 cast back)
     classifier = Classifier(read_info(upgraded / name / "model.onnx"))
     kinds = {layer.kind: layer.output for layer in classifier.info.layers}
     blank = np.zeros((28, 28), np.float32)
@@ -208,7 +208,8 @@ def test_cnn_feature_maps_and_filters_equal_pytorch(trained: Path) -> None:
         got = classifier.layer_outputs(image, maps)
         for want, have in zip(expected, got, strict=True):
             assert have.shape == want.shape
-            assert np.abs(have - want).max() < 1e-4
+            # the exported graph's large kernels are float16 (trainer.half_precision)
+            assert np.abs(have - want).max() < 2e-3 * max(1.0, float(np.abs(want).max()))
     # The filters the graph applies: the first convolution with its batch norm folded in.
     conv, norm = model[0], model[1]
     scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
@@ -224,9 +225,12 @@ def test_dense_templates_equal_the_torch_weights_exactly(trained: Path) -> None:
     model = torch_model(trained, "dense")
     image = pictures(3)[2]
     templates, units = classifier.layer_outputs(image, ["layer_weights", "layer_units"])
-    assert np.array_equal(templates, model[1].weight.detach().numpy().reshape(512, 28, 28))
+    # Stored as float16 (trainer.half_precision): the graph computes with exactly these.
+    stored = model[1].weight.detach().numpy().astype(np.float16).astype(np.float32)
+    assert np.array_equal(templates, stored.reshape(512, 28, 28))
     normalised = (torch.from_numpy(image)[None, None] - info.mean) / info.std
-    assert np.abs(units - torch_relus(model, normalised)[0]).max() < 1e-4
+    want = torch_relus(model, normalised)[0]
+    assert np.abs(units - want).max() < 2e-3 * max(1.0, float(np.abs(want).max()))
 
 
 # --- the views --------------------------------------------------------------------------------

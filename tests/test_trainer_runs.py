@@ -17,9 +17,10 @@ import onnxruntime as ort
 import pytest
 import torch
 
+from desktop import test_sets
 from desktop.model_format import ModelMetadata
 from desktop.models import Classifier, load_metrics, read_info
-from trainer import checkpoint, export
+from trainer import checkpoint, export, half_precision, test_predictions
 from trainer.cli import main
 from trainer.data import DATASETS, load_splits
 from trainer.distributed import Context
@@ -97,6 +98,17 @@ def test_smoke_run_exports_a_verified_model(tmp_path: Path, data_dir: Path,
     assert 0.5 <= info.reject_threshold < 1
     assert 0 < report["calibration"]["test_ece_after"] < 1
     assert {"real_rejected", "others_rejected"} <= set(report["rejection"]["sweep"][0])
+
+    # Large weights are stored as float16 (half the file), the last layer stays float32 for
+    # personalising; the report counts the test images exactly as the stored answers do.
+    graph = onnx.load(str(folder / "model.onnx")).graph
+    large = {t.name: t.data_type for t in graph.initializer
+             if np.prod(t.dims) >= half_precision.MIN_ELEMENTS}
+    head = {info.head.weight, info.head.bias}
+    assert all(kind == onnx.TensorProto.FLOAT16 for name, kind in large.items()
+               if name not in head)
+    assert all(large.get(name, onnx.TensorProto.FLOAT) == onnx.TensorProto.FLOAT for name in head)
+    assert test_predictions.disagreements(report, test_sets.load("mnist").labels) == 0
 
 
 def test_without_extra_data_the_model_has_no_outlier_output(tmp_path: Path,

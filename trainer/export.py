@@ -17,6 +17,7 @@ from torch import nn
 
 from desktop.graph_outputs import INPUT_NAME, OUTLIER_OUTPUT, PROBABILITIES_OUTPUT
 from desktop.model_format import (
+    ACCURACY_KEY,
     LEGACY_REPORT_FILE,
     MAX_REPORT_BYTES,
     MODEL_FILE,
@@ -126,6 +127,7 @@ def embed_report(onnx_bytes: bytes, report: TrainingReport | dict) -> bytes:
     entries = report_entries(report)
     if len(entries[REPORT_KEY].encode()) > MAX_REPORT_BYTES:
         raise ExportError(f"the training report is larger than {MAX_REPORT_BYTES:,} bytes")
+    _agree_on_accuracy(proto, report)
     kept = [entry for entry in proto.metadata_props if entry.key not in entries]
     del proto.metadata_props[:]
     proto.metadata_props.extend(kept)
@@ -133,6 +135,21 @@ def embed_report(onnx_bytes: bytes, report: TrainingReport | dict) -> bytes:
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value
     return proto.SerializeToString()
+
+
+def _agree_on_accuracy(proto: onnx.ModelProto, report: TrainingReport | dict) -> None:
+    """The metadata's test accuracy (the model's summary line) becomes the report's, when the
+    report was rescored (trainer.test_predictions.scored_as_stored)."""
+    accuracy = (report.raw if isinstance(report, TrainingReport) else report).get("test_accuracy")
+    entry = next((e for e in proto.metadata_props if e.key == ACCURACY_KEY), None)
+    if entry is None or not isinstance(accuracy, float):
+        return
+    try:
+        same = float(entry.value) == accuracy
+    except ValueError:
+        same = False
+    if not same:
+        entry.value = repr(accuracy)
 
 
 def check_finite_weights(onnx_bytes: bytes) -> None:

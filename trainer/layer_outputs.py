@@ -45,6 +45,9 @@ class GraphLook:
             for name in node.input:
                 consumers.setdefault(name, []).append(node)
         constants = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+        for node in graph.node:  # weights stored as float16 reach the graph through a Cast
+            if node.op_type == "Cast" and node.input[0] in constants:
+                constants[node.output[0]] = constants[node.input[0]].astype(np.float32)
         inferred = onnx.shape_inference.infer_shapes(model).graph
         shapes = {}
         for value in [*inferred.value_info, *inferred.output, *inferred.input]:

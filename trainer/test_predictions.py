@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import onnx
 import onnxruntime as ort
+import torch
 
 from desktop import preprocess
 from desktop.binary_task import BinaryTask
@@ -21,6 +22,7 @@ from desktop.model_format import ModelMetadata
 from desktop.stored_predictions import REPORT_FIELD, StoredPredictions, fingerprint
 from desktop.test_sets import TestSet
 from desktop.training_report import TrainingReport
+from trainer import metrics
 
 BATCH = 1000
 
@@ -73,12 +75,32 @@ def add_test_predictions(report: TrainingReport | Mapping, onnx_bytes: bytes,
 
 def disagreements(report: TrainingReport, labels: np.ndarray) -> int:
     """How many test images the stored predictions put in another confusion-matrix cell than
-    the report's own matrix (float ties between PyTorch and ONNX Runtime): 0 when they agree.
-    Only the first `count` labels are used."""
+    the report's own matrix (near ties that PyTorch and the exported graph, with its float16
+    weights, break differently): 0 when they agree. Only the first `count` labels are used."""
+    counts = _stored_matrix(report, labels)
+    return int(np.abs(counts - np.asarray(report.confusion_matrix)).sum()) // 2
+
+
+def scored_as_stored(report: TrainingReport, labels: np.ndarray) -> TrainingReport:
+    """The report whose test figures (confusion matrix, accuracy, per-class and macro scores)
+    are those of its stored predictions, i.e. of the exported graph the app runs, so that the
+    Training tab and the error browser count the same images. Unchanged when they agree."""
+    if disagreements(report, labels) == 0:
+        return report
+    matrix = torch.from_numpy(_stored_matrix(report, labels))
+    per_class = metrics.per_class_report(matrix, list(report.classes))
+    raw = dict(report.raw)
+    raw.update(confusion_matrix=matrix.tolist(), per_class=per_class,
+               macro_avg=metrics.macro_average(per_class),
+               test_accuracy=int(matrix.diag().sum()) / int(matrix.sum()))
+    return TrainingReport.from_dict(raw, "the training report scored as stored")
+
+
+def _stored_matrix(report: TrainingReport, labels: np.ndarray) -> np.ndarray:
     decoded = report.test_predictions.decode()
     counts = np.zeros(np.shape(report.confusion_matrix), dtype=np.int64)
     np.add.at(counts, (np.asarray(labels[:decoded.count], np.int64), decoded.predicted), 1)
-    return int(np.abs(counts - np.asarray(report.confusion_matrix)).sum()) // 2
+    return counts
 
 
 def _metadata(onnx_bytes: bytes) -> dict[str, str]:
