@@ -65,14 +65,18 @@ def _kept_full(model: onnx.ModelProto) -> set[str]:
 def check_close(full: bytes, half: bytes, batch: np.ndarray) -> float:
     """The largest difference between the two models' answers on `batch` (N x 1 x 28 x 28,
     normalised); raises HalfPrecisionError above HALF_TOLERANCE."""
-    answers = []
-    for model in (full, half):
-        session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
-        names = [output.name for output in session.get_outputs()
-                 if output.name in (PROBABILITIES_OUTPUT, OUTLIER_OUTPUT)]
-        answers.append(session.run(names, {session.get_inputs()[0].name: batch}))
-    worst = max(float(np.abs(a - b).max()) for a, b in zip(*answers, strict=True))
+    worst = max(float(np.abs(a - b).max())
+                for a, b in zip(answers(full, batch), answers(half, batch), strict=True))
     if not worst <= HALF_TOLERANCE:  # NaN included
         raise HalfPrecisionError(f"with float16 weights the answers move by {worst:.1e} "
                                  f"(limit {HALF_TOLERANCE:.0e})")
     return worst
+
+
+def answers(model: bytes, batch: np.ndarray) -> list[np.ndarray]:
+    """What the app classifies with: the model's probabilities (and outlier output, if any)
+    on `batch`."""
+    session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+    names = [output.name for output in session.get_outputs()
+             if output.name in (PROBABILITIES_OUTPUT, OUTLIER_OUTPUT)]
+    return session.run(names, {session.get_inputs()[0].name: batch})

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 
 from desktop import preprocess, test_sets
 from desktop.model_format import MODEL_FILE, ModelError, ModelMetadata
@@ -32,7 +31,7 @@ from desktop.models import read_info
 from desktop.test_sets import TestSetError
 from desktop.training_report import read_report
 from trainer import export, files, folders
-from trainer.half_precision import HalfPrecisionError, check_close, store_half
+from trainer.half_precision import HalfPrecisionError, answers, check_close, store_half
 from trainer.head import add_head
 from trainer.layer_outputs import add_layer_outputs
 from trainer.test_predictions import (
@@ -87,13 +86,8 @@ def _metadata(onnx_bytes: bytes) -> dict[str, str]:
 
 def _check_same_answers(before: bytes, after: bytes, batch: np.ndarray) -> None:
     """Every output the app classifies with must be bit-identical on the whole test set."""
-    answers = []
-    for model in (before, after):
-        session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
-        names = [output.name for output in session.get_outputs()
-                 if output.name in ("probabilities", "outlier")]
-        answers.append(session.run(names, {session.get_inputs()[0].name: batch}))
-    if not all(np.array_equal(a, b) for a, b in zip(*answers, strict=True)):
+    pairs = zip(answers(before, batch), answers(after, batch), strict=True)
+    if not all(np.array_equal(a, b) for a, b in pairs):
         raise UpgradeError("the upgraded graph answers differently; nothing was written")
 
 
