@@ -2,7 +2,9 @@
 sizes, and the frozen app's start time to its window shown (a "cold" first start after dropping
 the page cache when allowed, then the median of warm starts).
 
-    packaging/build_linux.sh && .venv/bin/python packaging/measure.py [--runs 7]
+    packaging/build_linux.sh && .venv/bin/python packaging/measure.py [--runs 7] [--compressed]
+
+--compressed also prints what each large part costs inside the .deb (xz -9; a minute or two).
 
 The build script prints its own duration ("built in N s"). Start-up uses the display in
 $DISPLAY (e.g. Xvfb), else the offscreen platform.
@@ -11,6 +13,7 @@ $DISPLAY (e.g. Xvfb), else the offscreen platform.
 from __future__ import annotations
 
 import argparse
+import lzma
 import os
 import statistics
 import subprocess
@@ -30,6 +33,19 @@ def files_in(folder: Path) -> list[Path]:
 
 def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in files_in(folder))
+
+
+def compressed_size(paths: list[Path]) -> int:
+    """Bytes of `paths` after xz -9, as the .deb stores them (files packed one after another)."""
+    compressor, size = lzma.LZMACompressor(preset=9), 0
+    for path in sorted(paths):
+        size += len(compressor.compress(path.read_bytes()))
+    return size + len(compressor.flush())
+
+
+def part_files(bundle: Path, part: str) -> list[Path]:
+    """The files of one part of parts(): a folder (ending in /) or a single file."""
+    return files_in(bundle / part) if part.endswith("/") else [bundle / part]
 
 
 def parts(bundle: Path) -> dict[str, int]:
@@ -73,6 +89,8 @@ def drop_page_cache() -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--compressed", action="store_true",
+                        help="also print each large part's size after xz -9 (as in the .deb)")
     args = parser.parse_args()
     if not EXECUTABLE.exists():
         raise SystemExit(f"no bundle at {EXECUTABLE}: run packaging/build_linux.sh first")
@@ -81,7 +99,9 @@ def main() -> None:
     print(f"folder bundle  {total:7.1f} MB  {bundle} {budget(total, BUNDLE_MB)}")
     print("largest parts:")
     for part, size in sorted(parts(bundle).items(), key=lambda item: -item[1])[:15]:
-        print(f"  {size / 1e6:7.1f} MB  {part}")
+        packed = (f"  ({compressed_size(part_files(bundle, part)) / 1e6:5.1f} MB in xz)"
+                  if args.compressed else "")
+        print(f"  {size / 1e6:7.1f} MB  {part}{packed}")
     print("largest files:")
     for path in sorted(files_in(bundle), key=lambda p: p.stat().st_size, reverse=True)[:15]:
         print(f"  {path.stat().st_size / 1e6:7.1f} MB  {path.relative_to(bundle)}")
