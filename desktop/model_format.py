@@ -47,7 +47,7 @@ LEGACY_REPORT_FILE = "metrics.json"  # the training report, beside models of old
 REPORT_KEY = "metrics"  # metadata entry holding the training report (JSON)
 CONFIG_KEY = "config"  # metadata entry holding the run's settings (JSON)
 ACCURACY_KEY = "test_accuracy"  # metadata entry: the report's test accuracy (repr of a float)
-# Bounds on what is read from a model folder (the shipped files are 2 MB and 10 kB).
+# Bounds on what is read from a model folder (the shipped files are up to 1.4 MB and 10 kB).
 MAX_MODEL_BYTES = 64 << 20
 MAX_REPORT_BYTES = 8 << 20
 MAX_METADATA_BYTES = 1 << 20  # one metadata value
