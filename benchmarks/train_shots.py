@@ -55,7 +55,7 @@ def train_tab_shots(app: QApplication, outdir: Path, models_dir: Path | None) ->
     window = new_window(app, models_dir)
     window.resize(*SIZES[0])
     panel = window.train_panel
-    window.results_tabs.setCurrentWidget(panel)
+    window.results_tabs.setCurrentWidget(window.train_page)
     settle(app, 0.3, until=lambda: panel.installed is not None, timeout=60)
     _shots(app, window, outdir, "form", minimum=True)
     if not panel.installed:

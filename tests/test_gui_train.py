@@ -26,7 +26,7 @@ def window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("DIGIT_LENS_USER_MODELS", str(tmp_path / "user-models"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the run's checkpoints
     window = open_window(qtbot, tmp_path)
-    window.results_tabs.setCurrentWidget(window.train_panel)
+    window.results_tabs.setCurrentWidget(window.train_page)
     return window
 
 
@@ -179,11 +179,22 @@ def test_a_failed_run_says_why(qtbot, window, tmp_path):
     assert not panel.use_button.isVisible()
 
 
+def test_the_train_tab_is_built_when_it_first_shows(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGIT_LENS_USER_MODELS", str(tmp_path / "user-models"))
+    window = open_window(qtbot, tmp_path)
+    assert not window.train_page.built  # the window opened without it
+    window.results_tabs.setCurrentWidget(window.train_page)
+    assert window.train_page.built and window.train_panel.isVisible()
+    qtbot.waitUntil(lambda: window.train_panel.installed is not None, timeout=60000)
+    window.close()
+
+
 def test_the_panel_uses_the_apps_own_interpreter(qtbot, window):
     tabs = window.results_tabs
-    index = tabs.indexOf(window.train_panel)
+    index = tabs.indexOf(window.train_page)
     assert tabs.tabText(index) == "Train" and tabs.tabText(index + 1) == "Teach"
-    assert tabs.widget(index).objectName() == "trainPanel"
+    assert window.train_panel.objectName() == "trainPanel"
+    assert window.train_panel.parentWidget() is window.train_page and window.train_panel.isVisible()
     assert window.train_panel.python == sys.executable
     assert window.train_panel.out_dir == Path(window.controller.user_models_dir)
 

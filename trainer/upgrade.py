@@ -74,7 +74,8 @@ def upgrade_folder(folder: Path) -> Upgrade:
         batch = preprocess.normalize(test_set.images.astype(np.float32) / np.float32(255),
                                      info.mean, info.std)
         _check_same_answers(original, with_layers, batch)
-        check_close(original, payload, batch)
+        if halved is not with_layers:  # weights were halved just now
+            check_close(original, payload, batch)
         with files.atomic_write(path, mode=0o644) as file:
             file.write(payload)
     return Upgrade(Path(folder), len(payload) - len(original), len(info.layers), differing)

@@ -105,8 +105,6 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
         self.controller.modelsChanged.connect(self._refresh_model_choices)
         self.controller.classifierReady.connect(self._on_classifier_ready)
         self.controller.classifierFailed.connect(self._on_classifier_failed)
-        self.train_panel.modelTrained.connect(self._on_model_trained)
-        self.train_panel.useModel.connect(self._use_trained_model)
         self.training_panel.normalizedChanged.connect(
             lambda on: self.settings.set(settings_keys.NORMALIZED, bool(on)))
         self._connect_teach()
@@ -315,7 +313,8 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
         self.settings.set(settings_keys.WINDOW_STATE, self.saveState())
         self.settings.set(settings_keys.SPLITTER, self.splitter.saveState())
         self.settings.sync()
-        self.train_panel.shutdown()
+        if self.train_page.built:
+            self.train_panel.shutdown()
         if self._error_box is not None:
             self._error_box.close()
         super().closeEvent(event)

@@ -7,6 +7,8 @@ painted in the palette's colours (desktop.gui.icons).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -30,15 +32,18 @@ from desktop.gui.compare_view import CompareView
 from desktop.gui.gallery import SampleGallery
 from desktop.gui.inside_view import InsideView
 from desktop.gui.layers_view import LayersPage
+from desktop.gui.lazy_page import LazyPage
 from desktop.gui.model_menu import ModelMenu
 from desktop.gui.model_picker import ModelPicker
 from desktop.gui.prediction_panel import PredictionPanel
 from desktop.gui.saliency_view import SALIENCY_TIP, SaliencyView
 from desktop.gui.status_bar import StatusBar
 from desktop.gui.teach_view import TeachView
-from desktop.gui.train_panel import TrainPanel
 from desktop.gui.training_view import TrainingPanel
 from desktop.gui.xray_view import XrayView
+
+if TYPE_CHECKING:
+    from desktop.gui.train_panel import TrainPanel
 
 
 class WindowActionsMixin:
@@ -84,8 +89,8 @@ class WindowActionsMixin:
         self.results_tabs.setTabToolTip(inside, "What the model looks at and what each of its "
                                         "layers sees, for the picture on the canvas.")
         self.results_tabs.setTabVisible(inside, self.inside_view.count() > 0)
-        self.train_panel = TrainPanel(self.controller.user_models_dir or paths.user_models_dir())
-        train = self.results_tabs.addTab(self.train_panel, "Train")
+        self.train_page = LazyPage(self._make_train_panel)  # built when first shown
+        train = self.results_tabs.addTab(self.train_page, "Train")
         self.results_tabs.setTabToolTip(train, "Train a model of your own and watch it learn; "
                                         "it joins the model picker when done.")
         self.teach_view = TeachView(self.controller.user_models_dir or paths.user_models_dir())
@@ -101,6 +106,19 @@ class WindowActionsMixin:
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([560, 660])
         self.setCentralWidget(self.splitter)
+
+    def _make_train_panel(self) -> TrainPanel:
+        from desktop.gui.train_panel import TrainPanel  # imported when the tab first shows
+
+        panel = TrainPanel(self.controller.user_models_dir or paths.user_models_dir())
+        panel.modelTrained.connect(self._on_model_trained)
+        panel.useModel.connect(self._use_trained_model)
+        return panel
+
+    @property
+    def train_panel(self) -> TrainPanel:
+        """The Train tab's panel (built now if the tab has not shown yet)."""
+        return self.train_page.content()
 
     def _build_status_bar(self) -> None:
         self.setStatusBar(StatusBar(self))
