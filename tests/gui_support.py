@@ -70,7 +70,9 @@ def open_window(qtbot: QtBot, folder: Path, models_dir: Path | None = MODELS_DIR
 
 def wait_ready(qtbot: QtBot, window: MainWindow) -> None:
     """Until the current model's ONNX session exists and its training report is read (both
-    happen on pool threads)."""
+    happen on pool threads), and until the window has done what waits for its first paint
+    (the gallery)."""
+    qtbot.waitUntil(lambda: not window.first_show_pending, timeout=15000)
     qtbot.waitUntil(lambda: window.controller.classifier() is not None, timeout=15000)
     qtbot.waitUntil(lambda: not window.training_panel.loading, timeout=15000)
 

@@ -290,6 +290,11 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
         if self._after_show_timer.isActive():  # the first paint: go on once it is on screen
             self._after_show_timer.start(0)
 
+    @property
+    def first_show_pending(self) -> bool:
+        """Shown, but the gallery and the sessions of the first show are not started yet."""
+        return self._after_show_timer.isActive()
+
     def _after_first_show(self) -> None:
         """Slow things wait until the window is on screen."""
         current = self.controller.current
