@@ -3,7 +3,8 @@
 Everything the app knows about a model (classes, normalisation, preprocessing recipe) comes from
 the model file's metadata, so a retrained model with other classes needs no code change. What a
 model folder holds is defined in desktop.model_format (metadata) and desktop.training_report
-(the training report); this module adds what needs ONNX Runtime: opening and running models.
+(the training report); this module finds and checks models (desktop.onnx_file reads them without
+ONNX Runtime, so the window lists them before ONNX Runtime is even imported) and runs them.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnxruntime as ort
 
-from desktop import preprocess
+from desktop import onnx_file, preprocess
 from desktop.bounded_io import describe_os_error, read_file_bounded
 from desktop.graph_outputs import OUTLIER_OUTPUT
 from desktop.model_format import (
@@ -28,6 +29,9 @@ from desktop.model_format import (
     ModelMetadata,
 )
 from desktop.training_report import TrainingReport, read_report
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
 USER_KEY_PREFIX = "user:"  # keys of the user's own models: "user:mnist-cnn"
 # Below this top probability the app says "not sure" instead of naming a class.
@@ -149,26 +153,21 @@ def describe_run(directory: Path) -> str:
 
 
 def read_info(path: Path) -> ModelInfo:
-    """Check that a model file follows the model contract and read its metadata."""
-    session = _open_session(path, _reading_options())
-    metadata = ModelMetadata.from_strings(session.get_modelmeta().custom_metadata_map, path)
-    _check_signature(session, path, [1, *metadata.input_size], len(metadata.classes),
+    """Check that a model file follows the model contract (metadata and signature) and read
+    its metadata. Whether ONNX Runtime can run its graph shows when its Classifier is made."""
+    description = _describe(path)
+    metadata = ModelMetadata.from_strings(description.metadata, path)
+    _check_signature(description, path, [1, *metadata.input_size], len(metadata.classes),
                      metadata.reject_threshold is not None, _extra_outputs(metadata))
     return ModelInfo(**vars(metadata), path=path)
-
-
-def _reading_options() -> ort.SessionOptions:
-    options = ort.SessionOptions()
-    # Only reading: a bare, unoptimised session loads in a few milliseconds.
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    options.intra_op_num_threads = 1
-    return options
 
 
 class Classifier:
     """One model, its ONNX Runtime session created once and reused for every picture."""
 
     def __init__(self, info: ModelInfo) -> None:
+        import onnxruntime as ort  # noqa: PLC0415  (here: the window shows before its import)
+
         self.info = info
         options = ort.SessionOptions()
         # Tuned for one picture at a time on a desktop: a single thread that does not spin
@@ -236,20 +235,32 @@ class Classifier:
 def load_metrics(directory: Path) -> TrainingReport:
     """The training report of a model folder (desktop.training_report.read_report): inside
     model.onnx, or for models of older trainers the metrics.json beside it."""
-    metadata = _open_session(Path(directory) / MODEL_FILE, _reading_options())
-    return read_report(directory, metadata.get_modelmeta().custom_metadata_map)
+    return read_report(directory, _describe(Path(directory) / MODEL_FILE).metadata)
 
 
-def _open_session(path: Path, options: ort.SessionOptions) -> ort.InferenceSession:
-    """A session on the bytes of `path`, read with a size bound and never from a pipe or a
-    device (ONNX Runtime would wait or read without end)."""
-    options.log_severity_level = 3  # errors are reported through ModelError, not the console
+def _read_model_file(path: Path) -> bytes:
+    """The bytes of `path`, read with a size bound and never from a pipe or a device (a
+    reader would wait or read without end)."""
     try:
-        model_bytes = read_file_bounded(path, MAX_MODEL_BYTES)
+        return read_file_bounded(path, MAX_MODEL_BYTES)
     except FileNotFoundError:
         raise ModelError(f"{path.name} is missing in {path.parent}.") from None
     except OSError as exc:
         raise ModelError(f"{path} cannot be read: {describe_os_error(exc)}.") from None
+
+
+def _describe(path: Path) -> onnx_file.Description:
+    try:
+        return onnx_file.describe(_read_model_file(path))
+    except onnx_file.OnnxFileError as exc:
+        raise ModelError(f"{path} is not a valid ONNX model ({exc}).") from None
+
+
+def _open_session(path: Path, options: ort.SessionOptions) -> ort.InferenceSession:
+    import onnxruntime as ort  # noqa: PLC0415  (see Classifier)
+
+    options.log_severity_level = 3  # errors are reported through ModelError, not the console
+    model_bytes = _read_model_file(path)
     try:
         return ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises several unrelated exception types
@@ -265,12 +276,12 @@ def _extra_outputs(metadata: ModelMetadata) -> list[str]:
     return extras
 
 
-def _check_signature(session: ort.InferenceSession, path: Path, image_shape: list[int],
+def _check_signature(description: onnx_file.Description, path: Path, image_shape: list[int],
                      class_count: int, has_outlier: bool, extras: list[str]) -> None:
     """One float image input [batch, 1, 28, 28], one float output [batch, classes], for
     models that can reject a picture a second output "outlier" [batch, 1], then exactly the
     extra outputs the metadata names (_extra_outputs)."""
-    inputs, outputs = session.get_inputs(), session.get_outputs()
+    inputs, outputs = description.inputs, description.outputs
     wanted_outputs = 2 if has_outlier else 1
     if len(inputs) != 1 or len(outputs) != wanted_outputs + len(extras):
         raise ModelError(f"{path} has {len(inputs)} inputs and {len(outputs)} outputs; "

@@ -7,7 +7,7 @@ back to measure) by minimising the cross-entropy plus an anchor that pulls the w
 the model's own, (strength * mean |f|^2 / 2) * |W - W0|^2. The anchor is what keeps the model from
 forgetting what it learnt from 60,000 training images when it sees 50 of the user's; scaling it
 by the features' size makes one strength fit every architecture. The result is saved as a new
-model in the user's models folder (desktop.onnx_edit writes the weights and metadata), scored on
+model in the user's models folder (desktop.onnx_file writes the weights and metadata), scored on
 the shipped test set like any exported model, so every view of the app works on it.
 """
 
@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnxruntime as ort
 
-from desktop import handwriting_set, onnx_edit, preprocess, test_sets
+from desktop import handwriting_set, onnx_file, preprocess, test_sets
 from desktop.atomic_file import write_whole
 from desktop.graph_outputs import PROBABILITIES_OUTPUT
 from desktop.model_format import MODEL_FILE, VARIANT_KEY, ModelError, ModelMetadata
@@ -31,6 +31,9 @@ from desktop.models import ModelInfo, load_metrics
 from desktop.stored_predictions import StoredPredictions, fingerprint
 from desktop.test_sets import TestSet, TestSetError
 from desktop.training_report import TrainingReport, report_entries
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
 VARIANT = "personal"  # the id's last part: mnist-cnn -> mnist-cnn-personal
 MIN_DRAWINGS = 10  # drawings to learn from (after the held-out ones are set aside)
@@ -89,8 +92,8 @@ def personalise(info: ModelInfo, drawings: TestSet, out_root: Path,
         test_set = test_set or test_sets.load(info.dataset)
         base_bytes = info.path.read_bytes()
         report = load_metrics(info.path.parent)
-        weights = onnx_edit.read_weights(base_bytes, [info.head.weight, info.head.bias])
-    except (OSError, ModelError, TestSetError, onnx_edit.OnnxEditError) as exc:
+        weights = onnx_file.read_weights(base_bytes, [info.head.weight, info.head.bias])
+    except (OSError, ModelError, TestSetError, onnx_file.OnnxFileError) as exc:
         raise PersonaliseError(f"{info.model_id} cannot be personalised: {exc}") from None
     say(f"Reading your {len(drawings)} drawings through {info.model_id}")
     images = drawings.images.astype(np.float32) / np.float32(255)
@@ -107,7 +110,7 @@ def personalise(info: ModelInfo, drawings: TestSet, out_root: Path,
     say(f"Scoring the new model on {len(test_set):,} test images")
     new_id = info.model_id if info.model_id.endswith(f"-{VARIANT}") \
         else f"{info.model_id}-{VARIANT}"
-    draft = onnx_edit.replace(base_bytes, {info.head.weight: weight, info.head.bias: bias},
+    draft = onnx_file.replace(base_bytes, {info.head.weight: weight, info.head.bias: bias},
                               base.get_modelmeta().custom_metadata_map)
     session = _session(draft)
     (after,) = _run(session, info, images, [PROBABILITIES_OUTPUT])
@@ -133,7 +136,7 @@ def personalise(info: ModelInfo, drawings: TestSet, out_root: Path,
     folder = Path(out_root) / new_id
     say(f"Saving {new_id}")
     try:
-        write_whole(folder / MODEL_FILE, onnx_edit.replace(draft, {}, metadata))
+        write_whole(folder / MODEL_FILE, onnx_file.replace(draft, {}, metadata))
     except OSError as exc:
         raise PersonaliseError(f"Cannot save the personalised model in {folder}: {exc}") \
             from None
@@ -169,6 +172,8 @@ def refit(features: np.ndarray, labels: np.ndarray, weight: np.ndarray, bias: np
 
 
 def _session(model: bytes) -> ort.InferenceSession:
+    import onnxruntime as ort  # noqa: PLC0415  (the window shows before its import)
+
     options = ort.SessionOptions()
     options.log_severity_level = 3
     return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])

@@ -144,3 +144,12 @@ class Raw:
 
     def __init__(self, text: str) -> None:
         self.text = text
+
+
+def with_unknown_operator(model_file: Path) -> bytes:
+    """The bytes of `model_file` with one operator renamed to one ONNX Runtime does not know:
+    its metadata and signature still follow the model contract, so only creating its session
+    finds it broken."""
+    proto = onnx.load_model_from_string(model_file.read_bytes())
+    proto.graph.node[0].op_type = "NoSuchOperator"
+    return proto.SerializeToString()

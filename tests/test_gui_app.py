@@ -55,3 +55,31 @@ def test_help_never_loads_the_window():
                             text=True, timeout=60)
     assert "--models-dir DIR" in result.stdout and "$DIGIT_LENS_MODELS" in result.stdout
     assert result.stdout.rstrip().endswith("Qt loaded: False")
+
+
+def test_the_window_is_built_without_onnx_runtime_which_loads_after_it_shows(tmp_path):
+    """ONNX Runtime (17.6 MB of libraries) is read after the first paint, on a pool thread:
+    the models are listed from their files (desktop.onnx_file) before."""
+    code = "\n".join([
+        "import sys",
+        "from PySide6.QtCore import QTimer",
+        "from desktop.gui.app import create_application",
+        "from desktop.gui.main_window import MainWindow",
+        "app = create_application()",
+        "window = MainWindow()",
+        "print('built:', 'onnxruntime' in sys.modules, window.controller.current.key)",
+        "window.show()",
+        "def check():",
+        "    if window.controller.classifier() is None:",
+        "        return QTimer.singleShot(50, check)",
+        "    print('ready:', 'onnxruntime' in sys.modules)",
+        "    app.quit()",
+        "QTimer.singleShot(0, check)",
+        "app.exec()",
+    ])
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["built: False mnist-cnn", "ready: True"]

@@ -20,6 +20,7 @@ from bad_models import (
     report_text,
     set_report_text,
     with_metadata,
+    with_unknown_operator,
     world_readable_models,
 )
 from gui_support import (
@@ -33,6 +34,7 @@ from gui_support import (
 )
 
 from desktop import models, paths
+from desktop.gui import settings as settings_keys
 from desktop.gui.main_window import MainWindow
 from desktop.gui.scripted_input import DIGITS
 
@@ -272,3 +274,46 @@ def test_user_models_in_the_plain_discovery(tmp_path):
 def _no_leftover_euid():
     yield
     assert os.geteuid() == os.getuid()
+
+
+def _folder_with_a_graph_onnx_runtime_refuses(tmp_path: Path) -> Path:
+    """mnist-cnn and mnist-dense as shipped, and an mnist-linear that only ONNX Runtime can
+    find broken (tests/bad_models.with_unknown_operator)."""
+    folder = tmp_path / "models"
+    for model_id in ("mnist-cnn", "mnist-dense", "mnist-linear"):
+        shutil.copytree(MODELS_DIR / model_id, folder / model_id)
+    (folder / "mnist-linear" / "model.onnx").write_bytes(
+        with_unknown_operator(MODELS_DIR / "mnist-linear" / "model.onnx"))
+    return folder
+
+
+def test_a_model_found_broken_after_the_window_shows_is_listed_as_unavailable(qtbot, tmp_path):
+    """Models are listed before ONNX Runtime loads them; the warm-up after the first paint
+    finds the broken one: no message box, a line in the status bar, a disabled menu entry."""
+    window = open_window(qtbot, tmp_path, _folder_with_a_graph_onnx_runtime_refuses(tmp_path))
+    controller = window.controller
+    qtbot.waitUntil(lambda: not controller.is_usable("mnist-linear"), timeout=15000)
+    assert "NoSuchOperator" in controller.unusable_reason("mnist-linear")
+    assert controller.current.key == "mnist-cnn" and window.last_error is None
+    status = window.statusBar().currentMessage()
+    assert status.startswith("Unavailable: mnist-linear - ") and "not a valid ONNX model" in status
+    action = next(a for a in window.model_actions.actions() if a.data() == "mnist-linear")
+    assert not action.isEnabled()
+    assert not window.select_model("mnist-linear")
+
+
+def test_a_chosen_model_found_broken_says_so_and_another_takes_its_place(qtbot, tmp_path):
+    store = settings_file(tmp_path)
+    store.setValue(settings_keys.MODEL_ID.name, "mnist-linear")
+    store.sync()
+    window = MainWindow(models_dir=_folder_with_a_graph_onnx_runtime_refuses(tmp_path),
+                        settings=store)
+    qtbot.addWidget(window)
+    assert window.controller.current.key == "mnist-linear"  # listed before it is loaded
+    window.show()
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=15000)
+    assert "NoSuchOperator" in window.last_error
+    assert window.controller.current.key in ("mnist-dense", "mnist-cnn")
+    wait_ready(qtbot, window)
+    draw(window, DIGITS["1"])
+    qtbot.waitUntil(lambda: window.prediction_panel.prediction is not None, timeout=5000)

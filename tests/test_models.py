@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from bad_models import make_legacy
+from bad_models import make_legacy, with_unknown_operator
 
 from desktop import model_format, models
 from desktop.image_io import load_image
@@ -88,6 +88,19 @@ def test_broken_models_are_reported_and_the_others_still_work(models_dir: Path,
     # the healthy copy still classifies
     classifier = models.Classifier(entry_named(entries, "healthy").info)
     assert classifier.classify(np.eye(50)) is not None
+
+
+def test_a_graph_only_onnx_runtime_can_refuse_is_found_when_its_session_is_made(
+        models_dir: Path, tmp_path: Path) -> None:
+    """Listing reads metadata and signature without ONNX Runtime (a fast start); an unknown
+    operator is found when the Classifier is made, as a ModelError."""
+    shutil.copytree(models_dir / "mnist-linear", tmp_path / "mnist-linear")
+    model_file = tmp_path / "mnist-linear" / model_format.MODEL_FILE
+    model_file.write_bytes(with_unknown_operator(models_dir / "mnist-linear" / "model.onnx"))
+    [entry] = models.discover(tmp_path)
+    assert entry.available
+    with pytest.raises(models.ModelError, match="not a valid ONNX model.*NoSuchOperator"):
+        models.Classifier(entry.info)
 
 
 def test_missing_models_folder_gives_no_entries(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import onnxruntime as ort
 import pytest
 from onnx import numpy_helper
 
-from desktop import handwriting_set, onnx_edit, personalise, preprocess
+from desktop import handwriting_set, onnx_file, personalise, preprocess
 from desktop.graph_outputs import HEAD_KEY, Head
 from desktop.handwriting_set import HandwritingError
 from desktop.model_format import MODEL_FILE, ModelError, ModelMetadata
@@ -39,7 +39,7 @@ def test_every_shipped_classifier_names_a_last_layer_that_makes_its_probabilitie
     info = read_info(models_dir / name / MODEL_FILE)
     assert info.head is not None
     model = info.path.read_bytes()
-    weights = onnx_edit.read_weights(model, [info.head.weight, info.head.bias])
+    weights = onnx_file.read_weights(model, [info.head.weight, info.head.bias])
     for key, value in weights.items():  # read without the onnx package, checked with it
         np.testing.assert_array_equal(value, initializers(model)[key])
     images = np.random.default_rng(0).random((16, 28, 28), dtype=np.float32)
@@ -89,10 +89,10 @@ def test_the_head_round_trips_through_the_metadata(models_dir: Path) -> None:
 def test_the_weights_editor_rewrites_only_what_it_is_asked(models_dir: Path) -> None:
     model = (models_dir / "mnist-mlp" / MODEL_FILE).read_bytes()
     metadata = {e.key: e.value for e in onnx.load_from_string(model).metadata_props}
-    assert onnx_edit.replace(model, {}, metadata) == model  # nothing asked: the same bytes
+    assert onnx_file.replace(model, {}, metadata) == model  # nothing asked: the same bytes
     before = initializers(model)
     new_weight = np.full((10, 128), 0.5, np.float32)
-    edited = onnx_edit.replace(model, {"model.3.weight": new_weight},
+    edited = onnx_file.replace(model, {"model.3.weight": new_weight},
                                dict(metadata, model_id="edited"))
     proto = onnx.load_from_string(edited)
     onnx.checker.check_model(proto, full_check=True)
@@ -112,14 +112,14 @@ def test_the_weights_editor_rewrites_only_what_it_is_asked(models_dir: Path) -> 
 def test_the_weights_editor_refuses_what_does_not_fit(models_dir: Path, weights: dict,
                                                       problem: str) -> None:
     model = (models_dir / "mnist-mlp" / MODEL_FILE).read_bytes()
-    with pytest.raises(onnx_edit.OnnxEditError, match=problem):
-        onnx_edit.replace(model, weights, {})
+    with pytest.raises(onnx_file.OnnxFileError, match=problem):
+        onnx_file.replace(model, weights, {})
 
 
 def test_a_truncated_model_is_called_damaged(models_dir: Path) -> None:
     model = (models_dir / "mnist-mlp" / MODEL_FILE).read_bytes()
-    with pytest.raises(onnx_edit.OnnxEditError, match="damaged"):
-        onnx_edit.read_weights(model[:len(model) // 2], ["model.3.weight"])
+    with pytest.raises(onnx_file.OnnxFileError, match="damaged"):
+        onnx_file.read_weights(model[:len(model) // 2], ["model.3.weight"])
 
 
 # --- the user's drawings

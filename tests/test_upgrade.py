@@ -12,7 +12,7 @@ import numpy as np
 import onnx
 from older_models import in_full_precision
 
-from desktop import onnx_edit
+from desktop import onnx_file
 from desktop.models import Classifier, load_metrics, read_info
 from trainer import folders
 from trainer.half_precision import HALF_TOLERANCE, store_half
@@ -68,7 +68,7 @@ def test_a_full_precision_model_gets_float16_weights_in_half_the_room(tmp_path: 
     assert list(kinds.values()).count(onnx.TensorProto.FLOAT16) == 4  # 3 convolutions, 1 dense
     head = after.info.head  # the last layer stays float32: personalising rewrites it
     assert kinds[head.weight] == kinds[head.bias] == onnx.TensorProto.FLOAT
-    assert onnx_edit.read_weights(halved, [head.weight])[head.weight].dtype == np.float32
+    assert onnx_file.read_weights(halved, [head.weight])[head.weight].dtype == np.float32
 
 
 def test_damaged_or_busy_models_are_named_and_left_untouched(older_models_dir: Path,

@@ -7,7 +7,7 @@ those casts when it creates a session, so inference is as fast as before.
 
 Left in float32: small tensors (biases, first-layer kernels: a few kB) and the last layer named
 in the metadata (desktop.graph_outputs.Head), which personalising reads and rewrites in float32
-(desktop.onnx_edit). A graph without large float32 weights comes back unchanged, so storing
+(desktop.onnx_file). A graph without large float32 weights comes back unchanged, so storing
 twice changes nothing.
 """
 

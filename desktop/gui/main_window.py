@@ -212,11 +212,17 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
             self._mark_gallery_mistakes()
 
     def _on_classifier_failed(self, key: str, reason: str) -> None:
+        """A model whose file looked right but that ONNX Runtime cannot run: the current one
+        is said in a message box and replaced; one warmed up in the background is now listed
+        as unavailable, said in the status bar as for models found broken at start."""
         entry = self.controller.entry(key)
-        self.show_error(presenter.model_failed(entry.display_name if entry else key), reason)
+        name = entry.display_name if entry else key
         current = self.controller.current
         if current is not None and current.key == key:
+            self.show_error(presenter.model_failed(name), reason)
             self.controller.select_first_usable()  # its currentModelChanged shows the next one
+        else:
+            self.statusBar().showMessage(presenter.unavailable([name], reason), 15000)
 
     def _report_unusable_models(self) -> None:
         broken = [e for e in self.controller.entries if not self.controller.is_usable(e.key)]
