@@ -16,7 +16,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 MAX_JSON_DEPTH = 64  # the metrics and the metadata nest 4 levels deep
 MAX_JSON_INTEGER = 2**53  # larger integers lose precision as floats anyway
@@ -48,10 +48,10 @@ def describe_os_error(error: OSError) -> str:
     return (error.strerror or str(error)).lower()
 
 
-def read_file_bounded(path: Path | str, max_bytes: int) -> bytes:
-    """The bytes of an ordinary file of at most `max_bytes`.
+def open_bounded(path: Path | str, max_bytes: int) -> BinaryIO:
+    """An ordinary file of at most `max_bytes`, opened for reading (binary, buffered).
 
-    Opened without blocking and checked before reading: a FIFO, a device (/dev/zero) or a
+    Opened without blocking and checked before any read: a FIFO, a device (/dev/zero) or a
     folder raises UnsafeFileError at once instead of hanging or reading forever. Other
     failures raise the usual OSError (FileNotFoundError, PermissionError...).
     """
@@ -64,18 +64,25 @@ def read_file_bounded(path: Path | str, max_bytes: int) -> bytes:
         if info.st_size > max_bytes:
             raise UnsafeFileError(errno.EFBIG, f"too large ({_size(info.st_size)}; at most "
                                                f"{_size(max_bytes)} is read)")
-        chunks, total = [], 0
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def read_file_bounded(path: Path | str, max_bytes: int) -> bytes:
+    """The bytes of an ordinary file of at most `max_bytes` (see open_bounded)."""
+    chunks, total = [], 0
+    with open_bounded(path, max_bytes) as file:
         while total <= max_bytes:  # the file may grow while it is read
-            chunk = os.read(descriptor, min(1 << 20, max_bytes + 1 - total))
+            chunk = file.read(min(1 << 20, max_bytes + 1 - total))
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
-        if total > max_bytes:
-            raise UnsafeFileError(errno.EFBIG, f"too large (more than {_size(max_bytes)})")
-        return b"".join(chunks)
-    finally:
-        os.close(descriptor)
+    if total > max_bytes:
+        raise UnsafeFileError(errno.EFBIG, f"too large (more than {_size(max_bytes)})")
+    return b"".join(chunks)
 
 
 def read_json_bounded(text_or_bytes: str | bytes, max_bytes: int,

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from desktop import onnx_file, preprocess
-from desktop.bounded_io import describe_os_error, read_file_bounded
+from desktop.bounded_io import describe_os_error, open_bounded, read_file_bounded
 from desktop.graph_outputs import OUTLIER_OUTPUT
 from desktop.model_format import (
     ARCHITECTURES,
     DATASETS,
     MAX_MODEL_BYTES,
     MODEL_FILE,
+    REPORT_KEY,
     ModelError,
     ModelMetadata,
 )
@@ -155,7 +156,7 @@ def describe_run(directory: Path) -> str:
 def read_info(path: Path) -> ModelInfo:
     """Check that a model file follows the model contract (metadata and signature) and read
     its metadata. Whether ONNX Runtime can run its graph shows when its Classifier is made."""
-    description = _describe(path)
+    description = _describe(path, leave_out=(REPORT_KEY,))  # the report is read when shown
     metadata = ModelMetadata.from_strings(description.metadata, path)
     _check_signature(description, path, [1, *metadata.input_size], len(metadata.classes),
                      metadata.reject_threshold is not None, _extra_outputs(metadata))
@@ -243,17 +244,26 @@ def _read_model_file(path: Path) -> bytes:
     reader would wait or read without end)."""
     try:
         return read_file_bounded(path, MAX_MODEL_BYTES)
-    except FileNotFoundError:
-        raise ModelError(f"{path.name} is missing in {path.parent}.") from None
     except OSError as exc:
-        raise ModelError(f"{path} cannot be read: {describe_os_error(exc)}.") from None
+        raise _unreadable(path, exc) from None
 
 
-def _describe(path: Path) -> onnx_file.Description:
+def _describe(path: Path, leave_out: tuple[str, ...] = ()) -> onnx_file.Description:
+    """The model's metadata (less the entries `leave_out` names) and signature, read from the
+    file without its weights."""
     try:
-        return onnx_file.describe(_read_model_file(path))
+        with open_bounded(path, MAX_MODEL_BYTES) as file:
+            return onnx_file.describe_file(file, leave_out)
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
     except onnx_file.OnnxFileError as exc:
         raise ModelError(f"{path} is not a valid ONNX model ({exc}).") from None
+
+
+def _unreadable(path: Path, error: OSError) -> ModelError:
+    if isinstance(error, FileNotFoundError):
+        return ModelError(f"{path.name} is missing in {path.parent}.")
+    return ModelError(f"{path} cannot be read: {describe_os_error(error)}.")
 
 
 def _open_session(path: Path, options: ort.SessionOptions) -> ort.InferenceSession:

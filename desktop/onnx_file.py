@@ -15,8 +15,10 @@ Everything else is copied byte for byte. See onnx/onnx.proto for the field numbe
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import io
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 
@@ -58,28 +60,40 @@ class Description:
 
 
 def describe(model: bytes) -> Description:
-    """The metadata, inputs and outputs of a serialized model. Raises OnnxFileError when the
-    bytes are not a protocol-buffer message with a graph."""
+    """The metadata, inputs and outputs of a serialized model (see describe_file)."""
+    return describe_file(io.BytesIO(model))
+
+
+def describe_file(file: BinaryIO, leave_out: Collection[str] = ()) -> Description:
+    """The metadata, inputs and outputs of the model in `file` (binary, seekable), without the
+    metadata entries whose keys are in `leave_out`. Only the fields it needs are read: the
+    weights (and the entries left out) are skipped, so listing the models reads little from the
+    disk. Raises OnnxFileError when the file is not a protocol-buffer message with a graph."""
     metadata: dict[str, str] = {}
-    graph = b""
-    for number, wire, value, _raw in _fields(model):
+    graph = (0, 0)
+    for number, wire, offset, size in _fields_in(file, 0, file.seek(0, io.SEEK_END)):
         if number == MODEL_GRAPH and wire == LENGTH:
-            graph = value
+            graph = (offset, offset + size)
         elif number == MODEL_METADATA and wire == LENGTH:
-            entry = {field: text for field, kind, text, _ in _fields(value) if kind == LENGTH}
-            metadata[_text(entry.get(ENTRY_KEY, b""))] = _text(entry.get(ENTRY_VALUE, b""))
-    if not graph:
+            entry = {field: (at, length) for field, kind, at, length
+                     in _fields_in(file, offset, offset + size) if kind == LENGTH}
+            key = _text(_read(file, *entry.get(ENTRY_KEY, (0, 0))))
+            if key not in leave_out:
+                metadata[key] = _text(_read(file, *entry.get(ENTRY_VALUE, (0, 0))))
+    if graph[0] == graph[1]:
         raise OnnxFileError("it has no graph")
     inputs, outputs, weights = [], [], set()
-    for number, wire, value, _raw in _fields(graph):
+    for number, wire, offset, size in _fields_in(file, *graph):
         if wire != LENGTH:
             continue
-        if number == GRAPH_INPUT:
-            inputs.append(_value(value))
-        elif number == GRAPH_OUTPUT:
-            outputs.append(_value(value))
-        elif number == GRAPH_INITIALIZER:
-            weights.add(_tensor_name(value))
+        if number in (GRAPH_INPUT, GRAPH_OUTPUT):
+            value = _value(_read(file, offset, size))
+            (inputs if number == GRAPH_INPUT else outputs).append(value)
+        elif number == GRAPH_INITIALIZER:  # its name only: the weights are not read
+            weights.update(_text(_read(file, name_offset, name_size))
+                           for field, kind, name_offset, name_size
+                           in _fields_in(file, offset, offset + size)
+                           if field == TENSOR_NAME and kind == LENGTH)
     return Description(metadata, [v for v in inputs if v.name not in weights], outputs)
 
 
@@ -233,6 +247,51 @@ def _varint(data: bytes, position: int) -> tuple[int, int]:
         shift += 7
         if not byte & 0x80:
             return value, position
+
+
+def _fields_in(file: BinaryIO, start: int, end: int) -> Iterator[tuple[int, int, int, int]]:
+    """(field number, wire type, offset, size) of every field of the message in the file's
+    bytes start to end. Only the tags are read; a length-delimited field gives its value's offset
+    and size for the caller to read or skip, the other fields (0, 0)."""
+    position = start
+    while position < end:
+        file.seek(position)
+        tag = _read_varint(file)
+        number, wire, offset, size = tag >> 3, tag & 7, 0, 0
+        if wire == VARINT:
+            _read_varint(file)
+            position = file.tell()
+        elif wire in (FIXED64, FIXED32):
+            position = file.tell() + (8 if wire == FIXED64 else 4)
+        elif wire == LENGTH:
+            size = _read_varint(file)
+            offset = file.tell()
+            position = offset + size
+        else:
+            raise OnnxFileError(f"the file is damaged: unknown wire type {wire}")
+        if position > end:
+            raise OnnxFileError("the file is damaged: a field runs past its end")
+        yield number, wire, offset, size
+
+
+def _read_varint(file: BinaryIO) -> int:
+    value = shift = 0
+    while True:
+        byte = file.read(1)
+        if not byte or shift > 63:
+            raise OnnxFileError("the file is damaged: a number runs past its end")
+        value |= (byte[0] & 0x7F) << shift
+        shift += 7
+        if not byte[0] & 0x80:
+            return value
+
+
+def _read(file: BinaryIO, offset: int, size: int) -> bytes:
+    file.seek(offset)
+    data = file.read(size)
+    if len(data) != size:  # the file was cut short while it was read
+        raise OnnxFileError("the file is damaged: a field runs past its end")
+    return data
 
 
 def _packed_varints(data: bytes) -> Iterator[int]:

@@ -66,8 +66,11 @@ class ModelController(QObject):
     classifierFailed = Signal(str, str)  # model key, reason
 
     def __init__(self, models_dir: Path, parent: QObject | None = None,
-                 user_models_dir: Path | None = None) -> None:
+                 user_models_dir: Path | None = None, hold_sessions: bool = False) -> None:
+        """With `hold_sessions`, no session is created (nor ONNX Runtime imported) until
+        release_sessions(): the window holds them until its first paint."""
         super().__init__(parent)
+        self._held = hold_sessions
         self._models_dir = Path(models_dir)
         self._user_models_dir = Path(user_models_dir) if user_models_dir else None
         self._entries: list[models.ModelEntry] = []
@@ -87,14 +90,14 @@ class ModelController(QObject):
     def user_models_dir(self) -> Path | None:
         return self._user_models_dir
 
-    def discover(self, preferred: str | None = None, prepare: bool = True) -> None:
+    def discover(self, preferred: str | None = None) -> None:
         """(Re)read the models folders and choose `preferred` if it can be used, else the first
         usable model (or none). Reads metadata only, which is fast; models.discover reports a
         bad folder in its entry and never raises for it.
 
         Emits modelsChanged, then currentModelChanged once, even when the chosen key stays:
-        its entry was read afresh (retrained, repaired). Unless told not to yet, starts
-        creating the chosen model's session."""
+        its entry was read afresh (retrained, repaired). Starts creating the chosen model's
+        session (unless sessions are held)."""
         self._entries = models.discover_all(self._models_dir, self._user_models_dir)
         # Files may have been replaced (retrained, repaired): sessions are created afresh.
         self._classifiers = {}
@@ -102,7 +105,7 @@ class ModelController(QObject):
         usable = [preferred] if preferred and self.is_usable(preferred) else []
         chosen = (usable or [e.key for e in self.usable_entries()] or [None])[0]
         self._current_id = chosen
-        if prepare and chosen is not None:
+        if chosen is not None:
             self.prepare(chosen)
         self.modelsChanged.emit()
         self.currentModelChanged.emit()
@@ -198,7 +201,7 @@ class ModelController(QObject):
 
     def prepare(self, key: str) -> None:
         """Start creating the session of model `key` on a pool thread (once)."""
-        if key in self._classifiers or key in self._loading:
+        if self._held or key in self._classifiers or key in self._loading:
             return
         entry = self.entry(key)
         if entry is None or entry.info is None or key in self._load_errors:
@@ -211,6 +214,10 @@ class ModelController(QObject):
             on_success=self._on_session_created,
             on_failure=self._on_session_crashed,
         )
+
+    def release_sessions(self) -> None:
+        """Sessions may be created from now on (see hold_sessions); none is started here."""
+        self._held = False
 
     def prepare_all(self) -> None:
         """Warm up every usable model so that switching later is instant."""

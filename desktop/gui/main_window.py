@@ -54,8 +54,10 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
         self.settings = settings_keys.Settings(settings)
         self._samples_dir = Path(samples_dir) if samples_dir else paths.samples_dir()
         # The user's own retrained models are listed beside the shipped (or --models-dir) ones.
+        # Their sessions (and ONNX Runtime's 17.6 MB of libraries) wait for the first paint.
         self.controller = ModelController(paths.app_models_dir(models_dir), self,
-                                          user_models_dir or paths.user_models_dir())
+                                          user_models_dir or paths.user_models_dir(),
+                                          hold_sessions=True)
         self.loader = PictureLoader(self)
         self._shown_once = False
         # The slow things of the first show wait for the first paint (so the window is on screen
@@ -78,8 +80,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
         self._connect()
         self._restore_settings()
         # Its currentModelChanged signal shows the chosen model, or says why there is none.
-        self.controller.discover(self.settings.get(settings_keys.MODEL_ID) or FIRST_RUN_MODEL,
-                                 prepare=False)  # the session waits until the window shows
+        self.controller.discover(self.settings.get(settings_keys.MODEL_ID) or FIRST_RUN_MODEL)
         self._report_unusable_models()
 
     # --- construction -------------------------------------------------------------------------
@@ -303,6 +304,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
 
     def _after_first_show(self) -> None:
         """Slow things wait until the window is on screen."""
+        self.controller.release_sessions()
         current = self.controller.current
         if current is not None:
             self.controller.prepare(current.key)
