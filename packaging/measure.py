@@ -66,15 +66,24 @@ def budget(value: float, limit: float) -> str:
     return f"(budget {limit:g}: {'within' if value <= limit else 'over'})"
 
 
-def seconds_to_window(environment: dict[str, str]) -> float:
-    """Launch the frozen app; it prints 'shown <time>' on its first paint and quits."""
+def start_steps(environment: dict[str, str]) -> list[tuple[str, float]]:
+    """Launch the frozen app once: the seconds each step of its start took, the last one up to
+    its first paint (it prints when each step ended, then 'shown <time>', and quits)."""
     started = time.time()
     result = subprocess.run([str(EXECUTABLE)], env=environment, capture_output=True, text=True,
                             timeout=60)
-    shown = [line for line in result.stdout.splitlines() if line.startswith("shown ")]
+    lines = result.stdout.splitlines()
+    shown = [line for line in lines if line.startswith("shown ")]
     if result.returncode != 0 or not shown:
         raise SystemExit(f"the frozen app did not show its window:\n{result.stderr[-2000:]}")
-    return float(shown[0].split()[1]) - started
+    ends = [(line.split(" ", 2)[2], float(line.split()[1]))
+            for line in lines if line.startswith("step ")]
+    ends.append(("shown and painted", float(shown[0].split()[1])))
+    steps, previous = [], started
+    for name, ended in ends:
+        steps.append((name, ended - previous))
+        previous = ended
+    return steps
 
 
 def drop_page_cache() -> bool:
@@ -116,11 +125,17 @@ def main() -> None:
     if os.environ.get("DISPLAY"):
         environment["DISPLAY"] = os.environ["DISPLAY"]
     cold = drop_page_cache()
-    first = seconds_to_window(environment)
-    warm = statistics.median(seconds_to_window(environment) for _ in range(args.runs))
+    first = start_steps(environment)
+    warm = [start_steps(environment) for _ in range(args.runs)]
+    first_total = sum(seconds for _, seconds in first)
+    warm_total = statistics.median(sum(seconds for _, seconds in run) for run in warm)
     print(f"start to window ({environment['QT_QPA_PLATFORM']}): first "
-          f"{'(cold page cache) ' if cold else '(page cache not dropped) '}{first:.2f} s, "
-          f"{budget(first, COLD_START_S)}, then median {warm:.2f} s of {args.runs}")
+          f"{'(cold page cache) ' if cold else '(page cache not dropped) '}{first_total:.2f} s, "
+          f"{budget(first_total, COLD_START_S)}, then median {warm_total:.2f} s of {args.runs}")
+    print("  its steps: first, then median")
+    for number, (name, seconds) in enumerate(first):
+        median = statistics.median(run[number][1] for run in warm)
+        print(f"  {seconds:5.2f} s  {median:5.2f} s  {name}")
 
 
 if __name__ == "__main__":

@@ -14,10 +14,12 @@ from PySide6.QtWidgets import QApplication, QWidget
 from desktop import APP_NAME, __version__
 
 ORGANIZATION = "DigitLens"
-# Set to 1: print "shown <unix time>" after the window's first paint, then quit (benchmarks).
+# Set to 1: print the start-up's steps and "shown <unix time>" after the window's first paint,
+# then quit (benchmarks).
 STARTUP_PROBE_ENV = "DIGIT_LENS_STARTUP_PROBE"
 # Set to a PNG path: save a screenshot of the window once it has settled, then quit (packaging).
 SCREENSHOT_ENV = "DIGIT_LENS_SCREENSHOT"
+_LOADED_AT = time.time()  # this module's imports done: PySide6 is loaded
 
 
 def create_application() -> QApplication:
@@ -33,12 +35,21 @@ def create_application() -> QApplication:
 
 
 class _FirstPaintProbe(QObject):
-    """Prints the time of the window's first paint and quits: for benchmarks/startup.py."""
+    """Prints the start-up's steps ("step <unix time> <name>", each the time it ended) and the
+    time of the window's first paint ("shown <unix time>"), then quits: for
+    benchmarks/startup.py and packaging/measure.py."""
+
+    def __init__(self, steps: list[tuple[str, float]]) -> None:
+        super().__init__()
+        self.steps = steps
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
-            print(f"shown {time.time():.6f}", flush=True)
+            shown = time.time()
+            for name, ended in self.steps:
+                print(f"step {ended:.6f} {name}")
+            print(f"shown {shown:.6f}", flush=True)
             QTimer.singleShot(0, QApplication.quit)
         return False
 
@@ -46,16 +57,20 @@ class _FirstPaintProbe(QObject):
 def run(models_dir: Path, picture: Path | None = None) -> int:
     """Show the window on the models of `models_dir` (and open `picture`) until it closes;
     returns the exit code. The command line is desktop.__main__'s."""
+    steps = [("Python, the app's start and PySide6 loaded", _LOADED_AT)]
     app = create_application()
+    steps.append(("QApplication made", time.time()))
 
     from desktop.gui import icons
     from desktop.gui.main_window import MainWindow
 
+    steps.append(("the window's modules imported (NumPy among them)", time.time()))
     app.setWindowIcon(icons.app_icon())
     window = MainWindow(models_dir=models_dir)
+    steps.append(("the window built (models listed)", time.time()))
     probe = None
     if os.environ.get(STARTUP_PROBE_ENV) == "1":
-        probe = _FirstPaintProbe(window)
+        probe = _FirstPaintProbe(steps)
         window.installEventFilter(probe)
     window.show()
     if picture is not None:
