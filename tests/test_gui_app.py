@@ -63,7 +63,9 @@ def test_help_never_loads_the_window():
 def test_the_window_is_built_without_onnx_runtime_which_loads_after_it_shows(tmp_path):
     """ONNX Runtime (17.6 MB of libraries) is read after the first paint, on a pool thread:
     the models are listed from their files (desktop.onnx_file) before, and no session is started
-    while the window is built (a pool thread importing it would hold up the first paint)."""
+    while the window is built (a pool thread importing it would hold up the first paint).
+    The tabs not on screen (Compare, Training, Look inside, Train) wait until first shown,
+    modules included."""
     code = "\n".join([
         "import sys",
         "from PySide6.QtCore import QTimer",
@@ -73,6 +75,8 @@ def test_the_window_is_built_without_onnx_runtime_which_loads_after_it_shows(tmp
         "window = MainWindow()",
         "print('built:', 'onnxruntime' in sys.modules, window.controller.is_loading(),",
         "      window.controller.current.key)",
+        "tabs = ('compare_view', 'training_view', 'inside_view', 'xray_view', 'train_panel')",
+        "print('tab modules:', [t for t in tabs if 'desktop.gui.' + t in sys.modules])",
         "window.show()",
         "def check():",
         "    if window.controller.classifier() is None:",
@@ -87,4 +91,5 @@ def test_the_window_is_built_without_onnx_runtime_which_loads_after_it_shows(tmp
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["built: False False mnist-cnn", "ready: True"]
+    assert result.stdout.splitlines() == ["built: False False mnist-cnn", "tab modules: []",
+                                        "ready: True"]

@@ -12,9 +12,11 @@ from gui_support import (
     open_file,
     open_window,
     samples,
+    settings_file,
     shipped_ids,
     true_class,
     use_model,
+    wait_ready,
 )
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics, QFontMetricsF
@@ -25,6 +27,7 @@ from desktop.binary_task import BINARY_TASKS
 from desktop.gui.canvas_paint import PLACEHOLDER_MARGIN, placeholder_title_font
 from desktop.gui.curves import TrainingCurves
 from desktop.gui.gallery import PATH_ROLE
+from desktop.gui.main_window import MainWindow
 from desktop.gui.scripted_input import DIGITS, NOT_DIGITS, UNCLEAR_DIGITS
 from desktop.gui.status_bar import elide_words
 from desktop.gui.training_view import format_duration
@@ -39,6 +42,48 @@ BINARY_KEYS = tuple(f"-{key}" for key in BINARY_TASKS)
 @pytest.fixture
 def window(qtbot, tmp_path):
     return open_window(qtbot, tmp_path)
+
+
+def test_the_hidden_tabs_are_built_when_first_shown_with_what_they_would_show(qtbot, tmp_path):
+    """Compare, Training and Look inside are built when first looked at (the window opens
+    sooner); each then shows the current model and picture, also after a model switch."""
+    window = MainWindow(settings=settings_file(tmp_path))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+
+    def wait_for_the_model() -> None:  # not wait_ready: it reads the Training tab
+        qtbot.waitUntil(lambda: not window.first_show_pending, timeout=15000)
+        qtbot.waitUntil(lambda: window.controller.classifier() is not None, timeout=15000)
+
+    wait_for_the_model()
+    pages = (window.compare_page, window.training_page, window.inside_page, window.train_page)
+    draw(window, DIGITS["7"])
+    window.select_model("mnist-dense")
+    wait_for_the_model()
+    window.classify_now()
+    assert not any(page.built for page in pages)
+    assert window.prediction_panel.prediction.label == "7"
+
+    window.results_tabs.setCurrentWidget(window.training_page)
+    assert window.training_page.built
+    assert window.results_tabs.currentWidget() is window.training_panel
+    qtbot.waitUntil(lambda: window.training_panel.metrics is not None, timeout=15000)
+    assert window.training_panel.metrics.model_id == "mnist-dense"
+
+    window.results_tabs.setCurrentWidget(window.compare_page)
+    view = window.compare_view
+    assert window.results_tabs.indexOf(view) == window.results_tabs.indexOf(window.compare_page)
+    qtbot.waitUntil(lambda: "mnist-dense" in view.outcomes and not view.runner.busy,
+                    timeout=30000)
+    assert view.outcomes["mnist-dense"].prediction.label == "7"
+
+    window.results_tabs.setCurrentWidget(window.inside_view)
+    assert window.inside_page.built and window.layers_page.parentWidget() is not None
+    window.select_model("mnist-cnn")  # a built tab follows the switch
+    wait_ready(qtbot, window)
+    qtbot.waitUntil(lambda: window.training_panel.metrics.model_id == "mnist-cnn",
+                    timeout=15000)
 
 
 def _resize(qtbot, window, size) -> None:

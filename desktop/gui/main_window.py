@@ -10,6 +10,7 @@ settings in settings.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QPaintEvent, QResizeEvent, QShowEvent
@@ -27,6 +28,9 @@ from desktop.gui.loading import PictureLoader
 from desktop.gui.window_actions import WindowActionsMixin
 from desktop.gui.window_files import WindowFilesMixin
 from desktop.gui.window_teach import WindowTeachMixin
+
+if TYPE_CHECKING:
+    from desktop.gui.training_view import TrainingPanel
 
 LIVE_INTERVAL_MS = 16  # classify at most ~60 times a second while drawing
 FIRST_RUN_MODEL = "mnist-cnn"  # the best digit model makes the best first impression
@@ -66,6 +70,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
         self._after_show_timer.timeout.connect(self._after_first_show)
         self.last_error: str | None = None  # the text of the last error shown
         self.last_latency: float | None = None
+        self.last_gray = None  # the picture last classified (None: an empty canvas)
         self._error_box: QMessageBox | None = None
         self._pending_gallery: tuple[Path | None, tuple[str, ...], BinaryTask | None] = \
             (None, (), None)
@@ -93,21 +98,17 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
         self.canvas.brushSizeChanged.connect(self._on_brush_size_changed)
         self.brush_slider.valueChanged.connect(self.canvas.set_brush_size)
         self.gallery.sampleChosen.connect(self.open_path)
-        self.training_panel.error_browser.exampleChosen.connect(self.open_picture)
         self.loader.started.connect(
             lambda name: self.statusBar().showMessage(presenter.opening(name)))
         self.loader.loaded.connect(self._on_picture_loaded)
         self.loader.failed.connect(self.show_error)
         self.model_picker.modelChosen.connect(self.select_model)
-        self.compare_view.modelChosen.connect(self.select_model)
         self.model_actions.triggered.connect(
             lambda action: self.select_model(str(action.data())))
         self.controller.currentModelChanged.connect(self._on_current_model_changed)
         self.controller.modelsChanged.connect(self._refresh_model_choices)
         self.controller.classifierReady.connect(self._on_classifier_ready)
         self.controller.classifierFailed.connect(self._on_classifier_failed)
-        self.training_panel.normalizedChanged.connect(
-            lambda on: self.settings.set(settings_keys.NORMALIZED, bool(on)))
         self._connect_teach()
 
     def _restore_settings(self) -> None:
@@ -120,7 +121,6 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
                 restore(saved)
         self.canvas.set_brush_size(self.settings.get(settings_keys.BRUSH_SIZE))
         self.brush_slider.setValue(self.canvas.brush_size)
-        self.training_panel.normalize_box.setChecked(self.settings.get(settings_keys.NORMALIZED))
         self._sync_tool_actions()
 
     # --- models -------------------------------------------------------------------------------
@@ -134,6 +134,15 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
             self._refresh_model_choices()
             return False
         return True
+
+    def _show_training_record(self, panel: TrainingPanel) -> None:
+        """The Training tab shows how the current model was trained, or why there is none."""
+        entry = self.controller.current
+        if entry is None or entry.info is None:
+            panel.show_message(presenter.no_model_view(
+                self.controller.no_models_reason()).training_message)
+        else:
+            panel.show_model(entry.info, entry.directory)
 
     def reload_models(self) -> None:
         current = self.controller.current
@@ -153,7 +162,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
     def _use_trained_model(self, key: str) -> None:
         """The Train tab's "Use this model": choose it and show its training record."""
         if self.select_model(key):
-            self.results_tabs.setCurrentWidget(self.training_panel)
+            self.results_tabs.setCurrentWidget(self.training_page)
 
     def _on_current_model_changed(self) -> None:
         self._refresh_model_choices()
@@ -163,7 +172,6 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
             view = presenter.no_model_view(self.controller.no_models_reason())
             self.prediction_panel.set_classes(())
             self.prediction_panel.show(view.prediction)
-            self.training_panel.show_message(view.training_message)
             self.gallery.show_folder(None, ())
             self._pending_gallery = (None, (), None)
             self.statusBar().showMessage(view.status)
@@ -171,11 +179,12 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
             view = presenter.model_view(entry)
             self.settings.set(settings_keys.MODEL_ID, entry.key)
             self.prediction_panel.set_classes(entry.info.classes)
-            self.training_panel.show_model(entry.info, entry.directory)
             folder = self._samples_dir / entry.info.dataset
             if self._shown_once:
                 self.gallery.show_folder(folder, entry.info.classes, entry.info.task)
             self._pending_gallery = (folder, entry.info.classes, entry.info.task)
+        if self.training_page.built:
+            self._show_training_record(self.training_panel)
         self.model_label.setText(view.status_label)
         self.model_label.setToolTip(view.status_tooltip)
         self.prediction_panel.set_note(view.note)
@@ -276,8 +285,11 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
                 self.latency_label.setText(presenter.latency(result.seconds))
         self.prediction_panel.show(view)
         self._teach_input(gray)
-        self.inside_view.show_input(self.controller.classifier(), gray)
-        self.compare_view.show_input(gray)
+        self.last_gray = gray
+        if self.inside_page.built:
+            self.inside_view.show_input(self.controller.classifier(), gray)
+        if self.compare_page.built:
+            self.compare_view.show_input(gray)
         self.resultsUpdated.emit()
 
     # --- window events ------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSlider,
     QSplitter,
-    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -28,22 +27,20 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME, layers, model_choices, paths, presenter
 from desktop.gui import icons, settings
 from desktop.gui.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
-from desktop.gui.compare_view import CompareView
 from desktop.gui.gallery import SampleGallery
-from desktop.gui.inside_view import InsideView
-from desktop.gui.layers_view import LayersPage
-from desktop.gui.lazy_page import LazyPage
+from desktop.gui.lazy_page import LazyPage, LazyTabs
 from desktop.gui.model_menu import ModelMenu
 from desktop.gui.model_picker import ModelPicker
 from desktop.gui.prediction_panel import PredictionPanel
-from desktop.gui.saliency_view import SALIENCY_TIP, SaliencyView
 from desktop.gui.status_bar import StatusBar
 from desktop.gui.teach_view import TeachView
-from desktop.gui.training_view import TrainingPanel
-from desktop.gui.xray_view import XrayView
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the tabs built when first shown import their modules then
+    from desktop.gui.compare_view import CompareView
+    from desktop.gui.inside_view import InsideView
+    from desktop.gui.layers_view import LayersPage
     from desktop.gui.train_panel import TrainPanel
+    from desktop.gui.training_view import TrainingPanel
 
 
 class WindowActionsMixin:
@@ -72,24 +69,20 @@ class WindowActionsMixin:
         input_layout.addWidget(self.gallery)
 
         self.prediction_panel = PredictionPanel()
-        self.training_panel = TrainingPanel()
-        self.results_tabs = QTabWidget(objectName="resultsTabs")
-        self.compare_view = CompareView(self.controller)
+        self.results_tabs = LazyTabs(objectName="resultsTabs")
         self.results_tabs.addTab(self.prediction_panel, "Prediction")
-        compare = self.results_tabs.addTab(self.compare_view, "Compare")
+        # Built when first shown; until then the window keeps what they would show.
+        self.compare_page = LazyPage(self._make_compare_view)
+        compare = self.results_tabs.addTab(self.compare_page, "Compare")
         self.results_tabs.setTabToolTip(compare, "The picture through every model of the "
                                         "dataset at once: answers, accuracy, size and speed")
-        self.results_tabs.addTab(self.training_panel, "Training")
-        self.inside_view = InsideView()
-        self.inside_view.add_page(SaliencyView(), "What it looked at", SALIENCY_TIP)
-        self.layers_page = LayersPage()
-        self.inside_view.add_page(self.layers_page, layers.PAGE_TITLE, layers.PAGE_TOOLTIP)
-        self.inside_view.add_page(XrayView(), XrayView.TITLE, XrayView.TOOLTIP)
-        inside = self.results_tabs.addTab(self.inside_view, "Look inside")
+        self.training_page = LazyPage(self._make_training_panel)
+        self.results_tabs.addTab(self.training_page, "Training")
+        self.inside_page = LazyPage(self._make_inside_view)
+        inside = self.results_tabs.addTab(self.inside_page, "Look inside")
         self.results_tabs.setTabToolTip(inside, "What the model looks at and what each of its "
                                         "layers sees, for the picture on the canvas.")
-        self.results_tabs.setTabVisible(inside, self.inside_view.count() > 0)
-        self.train_page = LazyPage(self._make_train_panel)  # built when first shown
+        self.train_page = LazyPage(self._make_train_panel)
         train = self.results_tabs.addTab(self.train_page, "Train")
         self.results_tabs.setTabToolTip(train, "Train a model of your own and watch it learn; "
                                         "it joins the model picker when done.")
@@ -107,8 +100,44 @@ class WindowActionsMixin:
         self.splitter.setSizes([560, 660])
         self.setCentralWidget(self.splitter)
 
+    # --- the tabs built when first shown (or first asked for) ---------------------------------
+
+    def _make_compare_view(self) -> CompareView:
+        from desktop.gui.compare_view import CompareView
+
+        view = CompareView(self.controller)
+        view.modelChosen.connect(self.select_model)
+        view.set_choices(*self._model_choices())
+        view.show_input(self.last_gray)
+        return view
+
+    def _make_training_panel(self) -> TrainingPanel:
+        from desktop.gui.training_view import TrainingPanel
+
+        panel = TrainingPanel()
+        panel.normalize_box.setChecked(self.settings.get(settings.NORMALIZED))
+        panel.normalizedChanged.connect(
+            lambda on: self.settings.set(settings.NORMALIZED, bool(on)))
+        panel.error_browser.exampleChosen.connect(self.open_picture)
+        self._show_training_record(panel)
+        return panel
+
+    def _make_inside_view(self) -> InsideView:
+        from desktop.gui.inside_view import InsideView
+        from desktop.gui.layers_view import LayersPage
+        from desktop.gui.saliency_view import SALIENCY_TIP, SaliencyView
+        from desktop.gui.xray_view import XrayView
+
+        view = InsideView()
+        view.add_page(SaliencyView(), "What it looked at", SALIENCY_TIP)
+        self._layers_page = LayersPage()
+        view.add_page(self._layers_page, layers.PAGE_TITLE, layers.PAGE_TOOLTIP)
+        view.add_page(XrayView(), XrayView.TITLE, XrayView.TOOLTIP)
+        view.show_input(self.controller.classifier(), self.last_gray)
+        return view
+
     def _make_train_panel(self) -> TrainPanel:
-        from desktop.gui.train_panel import TrainPanel  # imported when the tab first shows
+        from desktop.gui.train_panel import TrainPanel
 
         panel = TrainPanel(self.controller.user_models_dir or paths.user_models_dir())
         panel.modelTrained.connect(self._on_model_trained)
@@ -116,8 +145,25 @@ class WindowActionsMixin:
         return panel
 
     @property
+    def compare_view(self) -> CompareView:
+        """The Compare tab's view (built now if the tab has not shown yet), and so on."""
+        return self.compare_page.content()
+
+    @property
+    def training_panel(self) -> TrainingPanel:
+        return self.training_page.content()
+
+    @property
+    def inside_view(self) -> InsideView:
+        return self.inside_page.content()
+
+    @property
+    def layers_page(self) -> LayersPage:
+        self.inside_page.content()
+        return self._layers_page
+
+    @property
     def train_panel(self) -> TrainPanel:
-        """The Train tab's panel (built now if the tab has not shown yet)."""
         return self.train_page.content()
 
     def _build_status_bar(self) -> None:
@@ -277,15 +323,20 @@ class WindowActionsMixin:
     def _refresh_model_choices(self) -> None:
         """Rebuild the picker, the Model menu and the Compare tab from the controller's models
         (after discovery or a failure)."""
-        choices = model_choices.model_choices(self.controller.entries,
-                                              self.controller.unusable_reason)
-        current = self.controller.current
-        current_key = current.key if current else None
+        choices, current_key = self._model_choices()
         self.model_picker.set_choices(choices, current_key)
         self._picker_action.setVisible(bool(choices))
-        self.compare_view.set_choices(choices, current_key)
+        if self.compare_page.built:
+            self.compare_view.set_choices(choices, current_key)
         self._model_menu.show(choices, current_key)
         self._fit_toolbar()
+
+    def _model_choices(self) -> tuple[list[model_choices.ModelChoice], str | None]:
+        """The models to choose from, and the current one's key."""
+        current = self.controller.current
+        return (model_choices.model_choices(self.controller.entries,
+                                            self.controller.unusable_reason),
+                current.key if current else None)
 
     # --- drawing tools ------------------------------------------------------------------------
 
