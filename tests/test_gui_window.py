@@ -22,7 +22,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics, QFontMetricsF
 from PySide6.QtWidgets import QToolButton
 
-from desktop import image_io, models
+from desktop import handwriting_set, image_io, models
 from desktop.binary_task import BINARY_TASKS
 from desktop.gui.canvas_paint import PLACEHOLDER_MARGIN, placeholder_title_font
 from desktop.gui.curves import TrainingCurves
@@ -44,9 +44,12 @@ def window(qtbot, tmp_path):
     return open_window(qtbot, tmp_path)
 
 
-def test_the_hidden_tabs_are_built_when_first_shown_with_what_they_would_show(qtbot, tmp_path):
-    """Compare, Training and Look inside are built when first looked at (the window opens
-    sooner); each then shows the current model and picture, also after a model switch."""
+def test_the_hidden_tabs_are_built_when_first_shown_with_what_they_would_show(
+        qtbot, tmp_path, monkeypatch):
+    """Every tab but Prediction is built when first looked at (the window opens sooner); each
+    then shows the current model and picture, also after a model switch. A click on a bar keeps
+    the drawing for Teach mode before its tab was ever shown."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # where kept drawings go
     window = MainWindow(settings=settings_file(tmp_path))
     qtbot.addWidget(window)
     window.show()
@@ -57,7 +60,8 @@ def test_the_hidden_tabs_are_built_when_first_shown_with_what_they_would_show(qt
         qtbot.waitUntil(lambda: window.controller.classifier() is not None, timeout=15000)
 
     wait_for_the_model()
-    pages = (window.compare_page, window.training_page, window.inside_page, window.train_page)
+    pages = (window.compare_page, window.training_page, window.inside_page, window.train_page,
+             window.teach_page)
     draw(window, DIGITS["7"])
     window.select_model("mnist-dense")
     wait_for_the_model()
@@ -84,6 +88,14 @@ def test_the_hidden_tabs_are_built_when_first_shown_with_what_they_would_show(qt
     wait_ready(qtbot, window)
     qtbot.waitUntil(lambda: window.training_panel.metrics.model_id == "mnist-cnn",
                     timeout=15000)
+
+    window.results_tabs.setCurrentWidget(window.prediction_panel)
+    window.classify_now()
+    bars = window.prediction_panel.bars
+    qtbot.mouseClick(bars, Qt.MouseButton.LeftButton, pos=bars.row_rect(7).center().toPoint())
+    assert window.teach_page.built and window.canvas.is_blank
+    assert window.teach_view.info.model_id == "mnist-cnn"
+    assert handwriting_set.load("mnist").labels.tolist() == [7]
 
 
 def _resize(qtbot, window, size) -> None:

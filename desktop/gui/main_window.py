@@ -109,7 +109,7 @@ class MainWindow(WindowActionsMixin, WindowFilesMixin, WindowTeachMixin, QMainWi
         self.controller.modelsChanged.connect(self._refresh_model_choices)
         self.controller.classifierReady.connect(self._on_classifier_ready)
         self.controller.classifierFailed.connect(self._on_classifier_failed)
-        self._connect_teach()
+        self.prediction_panel.bars.classClicked.connect(self._keep_drawing)
 
     def _restore_settings(self) -> None:
         """The window as the user left it (closeEvent saves it)."""

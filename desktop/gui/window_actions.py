@@ -33,12 +33,12 @@ from desktop.gui.model_menu import ModelMenu
 from desktop.gui.model_picker import ModelPicker
 from desktop.gui.prediction_panel import PredictionPanel
 from desktop.gui.status_bar import StatusBar
-from desktop.gui.teach_view import TeachView
 
 if TYPE_CHECKING:  # the tabs built when first shown import their modules then
     from desktop.gui.compare_view import CompareView
     from desktop.gui.inside_view import InsideView
     from desktop.gui.layers_view import LayersPage
+    from desktop.gui.teach_view import TeachView
     from desktop.gui.train_panel import TrainPanel
     from desktop.gui.training_view import TrainingPanel
 
@@ -86,8 +86,8 @@ class WindowActionsMixin:
         train = self.results_tabs.addTab(self.train_page, "Train")
         self.results_tabs.setTabToolTip(train, "Train a model of your own and watch it learn; "
                                         "it joins the model picker when done.")
-        self.teach_view = TeachView(self.controller.user_models_dir or paths.user_models_dir())
-        teach = self.results_tabs.addTab(self.teach_view, "Teach")
+        self.teach_page = LazyPage(self._make_teach_view)
+        teach = self.results_tabs.addTab(self.teach_page, "Teach")
         self.results_tabs.setTabToolTip(teach, "Teach it your handwriting: keep your own "
                                         "drawings and personalise a model on them.")
 
@@ -144,6 +144,13 @@ class WindowActionsMixin:
         panel.useModel.connect(self._use_trained_model)
         return panel
 
+    def _make_teach_view(self) -> TeachView:
+        from desktop.gui.teach_view import TeachView
+
+        view = TeachView(self.controller.user_models_dir or paths.user_models_dir())
+        self._connect_teach(view)
+        return view
+
     @property
     def compare_view(self) -> CompareView:
         """The Compare tab's view (built now if the tab has not shown yet), and so on."""
@@ -161,6 +168,10 @@ class WindowActionsMixin:
     def layers_page(self) -> LayersPage:
         self.inside_page.content()
         return self._layers_page
+
+    @property
+    def teach_view(self) -> TeachView:
+        return self.teach_page.content()
 
     @property
     def train_panel(self) -> TrainPanel:
