@@ -1,6 +1,6 @@
 """Tab pages whose content is built the first time it shows (or is asked for): the window opens
-without the cost of the tabs nobody has looked at yet (Compare, Training, Look inside, Train:
-their modules and widgets, about a tenth of a second of the start)."""
+without the cost of the tabs nobody has looked at yet (every tab but Prediction: their modules
+and widgets, about a tenth of a second of the start)."""
 
 from __future__ import annotations
 
