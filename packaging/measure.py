@@ -6,6 +6,15 @@ the page cache when allowed, then the median of warm starts).
 
 --compressed also prints what each large part costs inside the .deb (xz -9; a minute or two).
 
+--against BUNDLE compares the start of this build with another one (a copy of an earlier
+dist/digit-lens folder): the two start in turn, round after round, each once after dropping the
+page cache and then warm, so that both see the same busy or quiet minutes. A change to the start
+is only worth keeping when it wins such rounds; one bundle measured at a time on a shared machine
+varies more than the change.
+
+    cp -a dist/digit-lens /tmp/before && <change, rebuild> &&
+    .venv/bin/python packaging/measure.py --against /tmp/before [--rounds 8]
+
 The build script prints its own duration ("built in N s"). Start-up uses the display in
 $DISPLAY (e.g. Xvfb), else the offscreen platform.
 """
@@ -66,11 +75,23 @@ def budget(value: float, limit: float) -> str:
     return f"(budget {limit:g}: {'within' if value <= limit else 'over'})"
 
 
-def start_steps(environment: dict[str, str]) -> list[tuple[str, float]]:
+def start_environment() -> dict[str, str]:
+    """A bare environment for the frozen app, with the start-up probe on: it prints its steps
+    and quits after its first paint (on $DISPLAY when there is one, else offscreen)."""
+    environment = {"PATH": "/usr/bin:/bin", "DIGIT_LENS_STARTUP_PROBE": "1",
+                   "HOME": os.environ.get("HOME", "/tmp"),
+                   "QT_QPA_PLATFORM": "xcb" if os.environ.get("DISPLAY") else "offscreen"}
+    if os.environ.get("DISPLAY"):
+        environment["DISPLAY"] = os.environ["DISPLAY"]
+    return environment
+
+
+def start_steps(environment: dict[str, str], executable: Path = EXECUTABLE
+                ) -> list[tuple[str, float]]:
     """Launch the frozen app once: the seconds each step of its start took, the last one up to
     its first paint (it prints when each step ended, then 'shown <time>', and quits)."""
     started = time.time()
-    result = subprocess.run([str(EXECUTABLE)], env=environment, capture_output=True, text=True,
+    result = subprocess.run([str(executable)], env=environment, capture_output=True, text=True,
                             timeout=60)
     lines = result.stdout.splitlines()
     shown = [line for line in lines if line.startswith("shown ")]
@@ -95,14 +116,58 @@ def drop_page_cache() -> bool:
         return False
 
 
+def seconds_to_window(environment: dict[str, str], executable: Path) -> float:
+    return sum(seconds for _, seconds in start_steps(environment, executable))
+
+
+def compare_starts(against: Path, rounds: int, warm_per_round: int = 3) -> None:
+    """Alternate this build and the one `against`: each round starts each bundle once after
+    dropping the page cache, then `warm_per_round` times; the order flips every round."""
+    environment = start_environment()
+    bundles = {"this build": EXECUTABLE, "against": against / EXECUTABLE.name}
+    cold: dict[str, list[float]] = {name: [] for name in bundles}
+    warm: dict[str, list[float]] = {name: [] for name in bundles}
+    dropped = True
+    for number in range(rounds):
+        order = list(bundles.items())
+        for name, executable in order if number % 2 == 0 else reversed(order):
+            dropped = drop_page_cache() and dropped
+            cold[name].append(seconds_to_window(environment, executable))
+            warm[name] += [seconds_to_window(environment, executable)
+                           for _ in range(warm_per_round)]
+        print(f"  round {number + 1}/{rounds}: first start "
+              + ", ".join(f"{name} {cold[name][-1]:.2f} s" for name in bundles), flush=True)
+    first = "cold page cache" if dropped else "page cache NOT dropped (needs root)"
+    print(f"start to window ({environment['QT_QPA_PLATFORM']}), {rounds} alternating rounds, "
+          f"first start with the {first}:")
+    for name, executable in bundles.items():
+        print(f"  {name} ({executable.parent}): first start median "
+              f"{statistics.median(cold[name]):.2f} s (best {min(cold[name]):.2f}, worst "
+              f"{max(cold[name]):.2f}) {budget(statistics.median(cold[name]), COLD_START_S)}; "
+              f"warm median {statistics.median(warm[name]):.2f} s (best {min(warm[name]):.2f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--compressed", action="store_true",
                         help="also print each large part's size after xz -9 (as in the .deb)")
+    parser.add_argument("--against", type=Path, metavar="BUNDLE",
+                        help="compare this build's start with the bundle folder BUNDLE's, in "
+                             "alternating rounds (sizes are not printed)")
+    parser.add_argument("--rounds", type=int, default=8,
+                        help="alternating rounds with --against (default 8)")
     args = parser.parse_args()
+    if args.runs < 1 or args.rounds < 1:
+        parser.error("--runs and --rounds must be at least 1")
     if not EXECUTABLE.exists():
         raise SystemExit(f"no bundle at {EXECUTABLE}: run packaging/build_linux.sh first")
+    if args.against is not None:
+        if not (args.against / EXECUTABLE.name).is_file():
+            raise SystemExit(f"no {EXECUTABLE.name} in {args.against}: give a copy of an "
+                             "earlier dist/digit-lens folder")
+        compare_starts(args.against, args.rounds)
+        return
     bundle = EXECUTABLE.parent
     total = folder_size(bundle) / 1e6
     print(f"folder bundle  {total:7.1f} MB  {bundle} {budget(total, BUNDLE_MB)}")
@@ -119,11 +184,7 @@ def main() -> None:
         limit = f" {budget(size, DEB_MB)}" if installer.suffix == ".deb" else ""
         print(f"installer      {size:7.1f} MB  {installer.name}{limit}")
 
-    environment = {"PATH": "/usr/bin:/bin", "DIGIT_LENS_STARTUP_PROBE": "1",
-                   "HOME": os.environ.get("HOME", "/tmp"),
-                   "QT_QPA_PLATFORM": "xcb" if os.environ.get("DISPLAY") else "offscreen"}
-    if os.environ.get("DISPLAY"):
-        environment["DISPLAY"] = os.environ["DISPLAY"]
+    environment = start_environment()
     cold = drop_page_cache()
     first = start_steps(environment)
     warm = [start_steps(environment) for _ in range(args.runs)]
