@@ -1,4 +1,9 @@
-"""A real two-process DistributedDataParallel run (gloo on the CPU) through torchrun."""
+"""A real two-process DistributedDataParallel run (gloo on the CPU) through torchrun.
+
+The runs share one folder for the generated extra pictures (the trainer keeps them beside the
+checkpoint folder): the first run, under torchrun, generates them, the later ones read them, as
+a user's second run does. That saves about half a minute per run.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +24,17 @@ SETTINGS = ["--dataset", "mnist", "--model", "cnn", "--limit", "4000", "--epochs
             "--quiet"]
 
 
-def train(tmp_path: Path, name: str, launcher: list[str]) -> dict:
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The parent of every run's checkpoint folder, so all share its extra-data cache."""
+    return tmp_path_factory.mktemp("distributed")
+
+
+def train(tmp_path: Path, shared: Path, name: str, launcher: list[str]) -> dict:
     out = tmp_path / name
     result = subprocess.run(
         [*launcher, "-m", "trainer", *SETTINGS, "--out-dir", str(out / "models"),
-         "--checkpoint-dir", str(out / "checkpoints")],
+         "--checkpoint-dir", str(shared / f"{tmp_path.name}-{name}-checkpoints")],
         cwd=ROOT, text=True, capture_output=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     summaries = [json.loads(line) for line in result.stdout.splitlines()]
@@ -32,11 +43,11 @@ def train(tmp_path: Path, name: str, launcher: list[str]) -> dict:
 
 
 def test_two_process_run_makes_one_valid_model_that_agrees_with_one_process(
-        tmp_path: Path, data_dir: Path) -> None:
+        tmp_path: Path, shared: Path, data_dir: Path) -> None:
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone",
                 "--nproc_per_node=2"]
-    both = train(tmp_path, "ddp", torchrun)
-    alone = train(tmp_path, "single", [sys.executable])
+    both = train(tmp_path, shared, "ddp", torchrun)
+    alone = train(tmp_path, shared, "single", [sys.executable])
 
     assert both["processes"] == 2 and alone["processes"] == 1
     folder = tmp_path / "ddp" / "models" / "mnist-cnn"
@@ -54,12 +65,12 @@ def test_two_process_run_makes_one_valid_model_that_agrees_with_one_process(
     assert abs(both["history"][-1]["val_accuracy"] - alone["history"][-1]["val_accuracy"]) < 0.03
 
 
-def test_interrupted_run_is_finished_by_a_two_process_resume(tmp_path: Path,
+def test_interrupted_run_is_finished_by_a_two_process_resume(tmp_path: Path, shared: Path,
                                                               data_dir: Path) -> None:
     import signal
     import time
 
-    models, checkpoints = tmp_path / "models", tmp_path / "checkpoints"
+    models, checkpoints = tmp_path / "models", shared / f"{tmp_path.name}-checkpoints"
     places = ["--out-dir", str(models), "--checkpoint-dir", str(checkpoints)]
     first = subprocess.Popen([sys.executable, "-m", "trainer", *SETTINGS, *places], cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
