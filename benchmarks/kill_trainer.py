@@ -28,8 +28,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import onnxruntime as ort
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -98,6 +96,8 @@ def check_model(work: Path) -> dict:
     folder = work / "models" / MODEL_ID
     info = models.read_info(folder / "model.onnx")
     report = models.load_metrics(folder)
+    import onnxruntime as ort  # noqa: PLC0415  (after desktop, which turns its telemetry off)
+
     session = ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
     metadata = session.get_modelmeta().custom_metadata_map
     if report.model_id != info.model_id or info.model_id != MODEL_ID:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import desktop  # noqa: F401  (first: ONNX Runtime's telemetry off before test modules load it)
+
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests and CI read the datasets from the shared copy beside the repository; nothing downloads.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import desktop
 from desktop import models
 from desktop.image_io import load_image
 from desktop.model_format import parse_sample_name
@@ -22,6 +24,24 @@ def run_cli(*args: str | Path) -> subprocess.CompletedProcess:
     # sys.executable is the venv's python; the environment carries QT_QPA_PLATFORM=offscreen.
     return subprocess.run([sys.executable, "-m", "desktop.classify", *map(str, args)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_classifying_leaves_the_users_home_untouched(samples_dir: Path, tmp_path: Path) -> None:
+    """ONNX Runtime 1.29 and later keep a telemetry device id and event store under
+    ~/.cache/Microsoft (and upload them) unless told not to. The app tells it (desktop/__init__.py)
+    itself: this run does not inherit the test process's setting, and its home stays empty."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {name: value for name, value in os.environ.items() if name != desktop.TELEMETRY_ENV}
+    env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"),
+               XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".local/share"))
+    sample = sorted((samples_dir / "mnist").glob("*.png"))[0]
+    result = subprocess.run([sys.executable, "-m", "desktop.classify", "--json", "--model",
+                             "mnist-cnn", str(sample)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["index"] == parse_sample_name(sample)[0]
+    assert [str(p.relative_to(home)) for p in home.rglob("*")] == []
 
 
 def available_ids(models_dir: Path) -> list[str]:

@@ -18,6 +18,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
+import desktop
 from desktop import models, paths
 from trainer import export, folders
 from trainer.settings import ARCHITECTURES, DATASET_NAMES, DEFAULT_DROPOUT, DEFAULTS
@@ -29,8 +30,9 @@ QUICK = ["--dataset", "mnist", "--model", "dense", "--limit", "300", "--epochs",
 
 
 def isolated_env(home: Path) -> dict[str, str]:
-    """Every default folder of the trainer and the app inside `home`."""
-    env = dict(os.environ)
+    """Every default folder of the trainer and the app inside `home`; ONNX Runtime's telemetry
+    left as the trainer itself sets it (not as this test process did)."""
+    env = {name: value for name, value in os.environ.items() if name != desktop.TELEMETRY_ENV}
     for name, sub in (("HOME", "home"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"),
                       (paths.USER_MODELS_ENV, "user-models")):
         env[name] = str(home / sub)
@@ -236,6 +238,9 @@ def test_the_default_out_dir_is_the_users_folder_not_the_shipped_models(
     assert sorted(p.name for p in written.iterdir()) == ["model.onnx"]
     assert snapshot(ROOT / "resources" / "models") == shipped
     assert json.loads(result.stdout)["path"] == str(written)
+    # Nothing else in the user's folders: no ONNX Runtime telemetry under ~/.cache/Microsoft.
+    assert [str(p) for p in tmp_path.glob("*/**/*") if p.is_file()
+            and p.parts[len(tmp_path.parts)] not in ("c", "user-models")] == []
 
 
 @pytest.mark.parametrize("platform, env, expected", [

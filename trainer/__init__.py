@@ -2,3 +2,5 @@
 
 Torch-only: the desktop app never imports this package.
 """
+
+import desktop  # noqa: F401  (first: it switches ONNX Runtime's telemetry off before it loads)
