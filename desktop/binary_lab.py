@@ -17,10 +17,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from desktop.binary_task import BinaryTask
 from desktop.errors import Mistakes
+from desktop.lazy_imports import np
 
 DEFAULT_THRESHOLD = 0.5
 

@@ -14,10 +14,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
 from desktop import preprocess
 from desktop.benchmark_figures import HANDWRITING, Figures
+from desktop.lazy_imports import np
 from desktop.model_choices import ModelChoice, accuracy
 from desktop.model_format import ModelError, Recipe
 from desktop.models import Classifier, ModelEntry, ModelInfo, Prediction, load_metrics

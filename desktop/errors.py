@@ -15,10 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from desktop import test_sets
 from desktop.binary_task import BinaryTask
+from desktop.lazy_imports import np
 from desktop.model_format import DATASETS, ModelError
 from desktop.stored_predictions import TestPredictions, fingerprint
 from desktop.test_sets import TestSet, TestSetError

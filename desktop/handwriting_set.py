@@ -14,11 +14,10 @@ import io
 import shutil
 from pathlib import Path
 
-import numpy as np
-
 from desktop import paths, test_sets
 from desktop.atomic_file import write_whole
 from desktop.bounded_io import describe_os_error
+from desktop.lazy_imports import np
 from desktop.test_sets import SIDE, TestSet, TestSetError
 
 FOLDER = "handwriting"

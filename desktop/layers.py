@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from desktop import preprocess
 from desktop.graph_outputs import LayerOutput
+from desktop.lazy_imports import np
 from desktop.model_format import ModelError
 from desktop.models import Classifier, ModelInfo
 

@@ -15,11 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from desktop import onnx_file, preprocess
+from desktop import lazy_imports, onnx_file, preprocess
 from desktop.bounded_io import describe_os_error, open_bounded, read_file_bounded
 from desktop.graph_outputs import OUTLIER_OUTPUT
+from desktop.lazy_imports import np
 from desktop.model_format import (
     ARCHITECTURES,
     DATASETS,
@@ -167,7 +166,7 @@ class Classifier:
     """One model, its ONNX Runtime session created once and reused for every picture."""
 
     def __init__(self, info: ModelInfo) -> None:
-        import onnxruntime as ort  # noqa: PLC0415  (here: the window shows before its import)
+        ort = lazy_imports.onnxruntime()  # the window shows before its import
 
         self.info = info
         options = ort.SessionOptions()
@@ -267,7 +266,7 @@ def _unreadable(path: Path, error: OSError) -> ModelError:
 
 
 def _open_session(path: Path, options: ort.SessionOptions) -> ort.InferenceSession:
-    import onnxruntime as ort  # noqa: PLC0415  (see Classifier)
+    ort = lazy_imports.onnxruntime()  # the window shows before its import
 
     options.log_severity_level = 3  # errors are reported through ModelError, not the console
     model_bytes = _read_model_file(path)

@@ -21,11 +21,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from desktop import handwriting_set, onnx_file, preprocess, test_sets
+from desktop import handwriting_set, lazy_imports, onnx_file, preprocess, test_sets
 from desktop.atomic_file import write_whole
 from desktop.graph_outputs import PROBABILITIES_OUTPUT
+from desktop.lazy_imports import np
 from desktop.model_format import MODEL_FILE, VARIANT_KEY, ModelError, ModelMetadata
 from desktop.models import ModelInfo, load_metrics
 from desktop.stored_predictions import StoredPredictions, fingerprint
@@ -172,7 +171,7 @@ def refit(features: np.ndarray, labels: np.ndarray, weight: np.ndarray, bias: np
 
 
 def _session(model: bytes) -> ort.InferenceSession:
-    import onnxruntime as ort  # noqa: PLC0415  (the window shows before its import)
+    ort = lazy_imports.onnxruntime()  # the window shows before its import
 
     options = ort.SessionOptions()
     options.log_severity_level = 3

@@ -15,8 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
+from desktop.lazy_imports import np
 from desktop.model_format import Recipe
 
 # Pixels at least this far from the background (as a fraction of the strongest ink) are ink.

@@ -21,9 +21,8 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
-
 from desktop import preprocess
+from desktop.lazy_imports import np
 from desktop.models import Classifier
 
 # 6x6 squares every 3 pixels: every pixel lies in exactly four squares, fine enough to follow

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
+from desktop.lazy_imports import np
 from desktop.models import ModelInfo
 from desktop.saliency import SaliencyMaps
 from desktop.verdict import percent, subject

@@ -17,8 +17,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
+from desktop.lazy_imports import np
 from desktop.model_format import ModelError
 
 REPORT_FIELD = "test_predictions"

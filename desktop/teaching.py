@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from desktop import handwriting_set, preprocess
+from desktop.lazy_imports import np
 from desktop.models import ModelInfo
 from desktop.personalise import MIN_DRAWINGS, Outcome, can_personalise
 

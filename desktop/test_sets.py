@@ -15,10 +15,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from desktop import paths
 from desktop.bounded_io import describe_os_error, read_file_bounded
+from desktop.lazy_imports import np
 from desktop.model_format import DATASETS
 
 FOLDER = "test-sets"

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from desktop import numbers, preprocess
+from desktop.lazy_imports import np
 from desktop.model_format import ModelError, Recipe
 from desktop.models import Classifier, Prediction
 from desktop.verdict import percent, subject

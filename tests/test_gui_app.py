@@ -60,21 +60,30 @@ def test_help_never_loads_the_window():
     assert result.stdout.rstrip().endswith("Qt loaded: False")
 
 
-def test_the_window_is_built_without_onnx_runtime_which_loads_after_it_shows(tmp_path):
+def test_the_window_paints_before_onnx_runtime_and_numpy_load(tmp_path):
     """ONNX Runtime (17.6 MB of libraries) is read after the first paint, on a pool thread:
     the models are listed from their files (desktop.onnx_file) before, and no session is started
     while the window is built (a pool thread importing it would hold up the first paint).
+    NumPy loads on first use too (desktop.lazy_numpy), after that paint.
     The tabs not on screen (Compare, Training, Look inside, Train) wait until first shown,
     modules included."""
     code = "\n".join([
         "import sys",
-        "from PySide6.QtCore import QTimer",
+        "from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer",
         "from desktop.gui.app import create_application",
         "from desktop.gui.main_window import MainWindow",
         "app = create_application()",
         "window = MainWindow()",
-        "print('built:', 'onnxruntime' in sys.modules, window.controller.is_loading(),",
-        "      window.controller.current.key)",
+        "print('built:', 'onnxruntime' in sys.modules, 'numpy' in sys.modules,",
+        "      window.controller.is_loading(), window.controller.current.key)",
+        "class FirstPaint(QObject):",
+        "    def eventFilter(self, watched, event):",
+        "        if event.type() == QEvent.Type.Paint:",
+        "            watched.removeEventFilter(self)",
+        "            print('painted:', 'onnxruntime' in sys.modules, 'numpy' in sys.modules)",
+        "        return False",
+        "first_paint = FirstPaint()",
+        "window.installEventFilter(first_paint)",
         "tabs = ('compare_view', 'training_view', 'inside_view', 'xray_view', 'train_panel')",
         "print('tab modules:', [t for t in tabs if 'desktop.gui.' + t in sys.modules])",
         "window.show()",
@@ -85,11 +94,13 @@ def test_the_window_is_built_without_onnx_runtime_which_loads_after_it_shows(tmp
         "    app.quit()",
         "QTimer.singleShot(0, check)",
         "app.exec()",
+        "QThreadPool.globalInstance().waitForDone(5000)",  # as desktop.gui.app does
     ])
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
            "XDG_CONFIG_HOME": str(tmp_path / "config")}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["built: False False mnist-cnn", "tab modules: []",
+    assert result.stdout.splitlines() == ["built: False False False mnist-cnn",
+                                        "tab modules: []", "painted: False False",
                                         "ready: True"]

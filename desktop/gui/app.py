@@ -64,7 +64,7 @@ def run(models_dir: Path, picture: Path | None = None) -> int:
     from desktop.gui import icons
     from desktop.gui.main_window import MainWindow
 
-    steps.append(("the window's modules imported (NumPy among them)", time.time()))
+    steps.append(("the window's modules imported", time.time()))
     app.setWindowIcon(icons.app_icon())
     window = MainWindow(models_dir=models_dir)
     steps.append(("the window built (models listed)", time.time()))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop.gui.hover import HoverTooltips
 from desktop.gui.style import Role, faint_text, mix
+from desktop.lazy_imports import np
 from desktop.verdict import percent
 
 MARK_COLOUR = QColor(232, 118, 20)  # the threshold's point: readable on light and dark

@@ -10,7 +10,6 @@ Mistakes page reads (TrainingPanel hands them over), so both pages show the same
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -32,6 +31,7 @@ from desktop.binary_task import BinaryTask
 from desktop.errors import Mistakes
 from desktop.gui.binary_curves import RateCurve
 from desktop.gui.binary_matrix import BinaryMatrix
+from desktop.lazy_imports import np
 
 STEPS = 1000  # slider positions: thresholds 0.000 ... 1.000
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QImage,
@@ -40,6 +39,7 @@ from desktop.gui.document import (
     paint_strokes,
     render_document,
 )
+from desktop.lazy_imports import np
 
 MIN_BRUSH = 4
 MAX_BRUSH = 64

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -24,6 +23,7 @@ from desktop.gui.controller import ModelController
 from desktop.gui.latest_task import LatestTaskRunner
 from desktop.gui.style import faint_text
 from desktop.gui.workers import TaskRunner
+from desktop.lazy_imports import np
 from desktop.model_choices import ModelChoice
 from desktop.models import Classifier, ModelInfo
 

@@ -16,12 +16,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from desktop import models, numbers
 from desktop.bounded_io import describe_os_error
 from desktop.gui.workers import TaskRunner
+from desktop.lazy_imports import np
 
 
 @dataclass(frozen=True)

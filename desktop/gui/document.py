@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QUndoCommand
+
+from desktop.lazy_imports import np
 
 DOCUMENT_SIZE = 448  # 16 x 28: plenty of detail for a 28 x 28 model input, cheap to render
 PAPER = QColor(255, 255, 255)

@@ -9,7 +9,6 @@ cell of a thousand images opens as fast as one of three.
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -28,6 +27,7 @@ from desktop import binary_lab_summary, errors
 from desktop.binary_task import BinaryTask
 from desktop.gui.example_tiles import INDEX_ROLE, ExampleDelegate, ExampleModel
 from desktop.gui.workers import TaskRunner
+from desktop.lazy_imports import np
 from desktop.training_report import TrainingReport
 
 TOP_LOSSES = 100

@@ -5,7 +5,6 @@ a grid of a thousand images costs no more to open than one of three.
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from desktop import errors
 from desktop.gui.gallery import MISTAKE_COLOUR
 from desktop.gui.style import Role, faint_text, mix
+from desktop.lazy_imports import np
 
 THUMB = 56  # two screen pixels per image pixel
 INDEX_ROLE = Qt.ItemDataRole.UserRole  # the test-image number of a tile

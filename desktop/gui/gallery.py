@@ -12,13 +12,13 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QKeyEvent, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
 from desktop import image_io
 from desktop.binary_task import BinaryTask
+from desktop.lazy_imports import np
 from desktop.model_format import DATASETS, parse_sample_name
 
 ICON_SIDE = 56  # two screen pixels per model pixel

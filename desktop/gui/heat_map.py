@@ -4,13 +4,13 @@ every map without relaying out its page."""
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop import saliency_display
 from desktop.gui.style import faint_text
+from desktop.lazy_imports import np
 
 MIN_SCALE = 3  # screen pixels per model pixel, at least (the window at its minimum size)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import numpy as np
 from PySide6.QtWidgets import QTabWidget, QWidget
 
+from desktop.lazy_imports import np
 from desktop.models import Classifier
 
 

@@ -7,7 +7,6 @@ pictures only mark the page stale, and the latest picture is run next, so drawin
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop import layers
 from desktop.gui.workers import TaskRunner
+from desktop.lazy_imports import np
 from desktop.models import Classifier
 
 GAP = 6

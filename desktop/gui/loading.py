@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QCoreApplication, QMimeData, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QImage, QImageReader
 
 from desktop import image_io
 from desktop.gui.document import gray_to_qimage
 from desktop.gui.workers import TaskRunner
+from desktop.lazy_imports import np
 
 
 @dataclass(frozen=True)

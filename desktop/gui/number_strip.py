@@ -3,12 +3,12 @@ and confidence. Clicking a digit (or the arrow keys) chooses whose bars the pane
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop.gui.style import Role, faint_text, mix, with_alpha
+from desktop.lazy_imports import np
 from desktop.numbers import NumberReading
 
 TILE = 58.0  # the widest a digit's picture is drawn, in pixels

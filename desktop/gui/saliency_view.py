@@ -7,7 +7,6 @@ the page shows the newest map that is ready.
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from desktop import saliency, saliency_display
 from desktop.gui.heat_map import ColourScale, HeatMap, PaintedText
 from desktop.gui.latest_task import LatestTaskRunner
+from desktop.lazy_imports import np
 from desktop.models import Classifier
 from desktop.saliency import SaliencyMaps
 from desktop.saliency_display import MapView, PageView

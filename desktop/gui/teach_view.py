@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 from desktop import handwriting_set, personalise, teaching
 from desktop.gui.workers import TaskRunner
 from desktop.handwriting_set import HandwritingError
+from desktop.lazy_imports import np
 from desktop.models import ModelInfo
 
 THUMBNAIL = 42  # pixels: the 28x28 drawing at 1.5x

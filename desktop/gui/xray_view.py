@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QFont, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
@@ -33,6 +32,7 @@ from desktop.gui.gallery import MISTAKE_COLOUR
 from desktop.gui.probability_view import ModelInputView
 from desktop.gui.style import Role, mix
 from desktop.gui.workers import TaskRunner
+from desktop.lazy_imports import np
 from desktop.models import Classifier
 from desktop.preprocess import STEP_KEYS
 

@@ -12,7 +12,6 @@ import os
 import sys
 from typing import BinaryIO
 
-import numpy as np
 from PySide6.QtCore import qInstallMessageHandler
 
 from desktop.image_io.limits import (
@@ -22,6 +21,7 @@ from desktop.image_io.limits import (
     ImageError,
 )
 from desktop.image_io.reading import collect_message, read_bytes, read_file
+from desktop.lazy_imports import np
 
 
 def serve() -> int:

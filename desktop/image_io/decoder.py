@@ -19,8 +19,6 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
-
 from desktop.image_io.limits import (
     CANCEL_GRACE_S,
     DECODE_CPU_LIMIT_S,
@@ -32,6 +30,7 @@ from desktop.image_io.limits import (
     check_file,
     display_name,
 )
+from desktop.lazy_imports import np
 
 
 def load_image(path: str | Path) -> np.ndarray:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import (
     QBuffer,
     QByteArray,
@@ -29,6 +28,7 @@ from desktop.image_io.limits import (
     display_name,
 )
 from desktop.image_io.svg import check_svg
+from desktop.lazy_imports import np
 
 _NATIVELY_SCALED = {"jpeg", "jpg", "jfif", "svg", "svgz"}  # decoded small, never at full size
 # Warnings that mean the pixels are damaged even though Qt returned an image ("Premature end of
@@ -38,7 +38,7 @@ _DAMAGE_SIGNS = ("premature end", "corrupt", "crc error", "truncat", "invalid", 
                  "bad ", "damaged", "too short", "extraneous", "unexpected end", "broken")
 _ANCILLARY_CHUNK = re.compile(r"libpng (warning|error): [a-z][A-Za-z]{3}:")
 # Luminance (ITU-R BT.601, as Qt and most tools use) from premultiplied R, G, B, minus alpha.
-_WEIGHTS = np.array([0.299, 0.587, 0.114, -1.0], dtype=np.float32)
+_WEIGHTS = (0.299, 0.587, 0.114, -1.0)
 
 _messages: list[str] = []  # what collect_message caught during the current read
 
@@ -97,7 +97,8 @@ def from_qimage(image: QImage) -> np.ndarray:
     rows = np.frombuffer(rgba.constBits(), dtype=dtype).reshape(height, -1)
     pixels = rows[:, :width * 4].reshape(height, width, 4)
     # Premultiplied colour + (1 - alpha) * white is the picture laid on white paper.
-    gray = pixels @ (_WEIGHTS / np.iinfo(dtype).max) + np.float32(1.0)
+    weights = np.array(_WEIGHTS, dtype=np.float32) / np.iinfo(dtype).max
+    gray = pixels @ weights + np.float32(1.0)
     return np.clip(gray, 0.0, 1.0, out=gray)
 
 

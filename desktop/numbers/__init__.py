@@ -40,9 +40,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from desktop import preprocess
+from desktop.lazy_imports import np
 from desktop.models import Classifier, ModelInfo, Prediction
 from desktop.numbers.cuts import Plan, on_paper
 from desktop.numbers.segments import Box, segments

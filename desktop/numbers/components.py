@@ -3,7 +3,7 @@ to tell apart neighbouring digits that share columns without touching."""
 
 from __future__ import annotations
 
-import numpy as np
+from desktop.lazy_imports import np
 
 
 def label(mask: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:

@@ -4,8 +4,7 @@ whose digits the model is most sure of together."""
 
 from __future__ import annotations
 
-import numpy as np
-
+from desktop.lazy_imports import np
 from desktop.models import Prediction
 from desktop.numbers.segments import MAYBE_TOUCHING, Box, Part
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
+from desktop.lazy_imports import np
 from desktop.numbers.components import label
 
 # A pixel is ink for splitting when it reaches this fraction of the strongest ink.
