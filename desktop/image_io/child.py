@@ -12,6 +12,9 @@ import os
 import sys
 from typing import BinaryIO
 
+# Not desktop.lazy_imports: the child loads NumPy as it starts, before it limits its address
+# space, so that no decode pays for it or runs out of room importing it.
+import numpy as np
 from PySide6.QtCore import qInstallMessageHandler
 
 from desktop.image_io.limits import (
@@ -21,7 +24,6 @@ from desktop.image_io.limits import (
     ImageError,
 )
 from desktop.image_io.reading import collect_message, read_bytes, read_file
-from desktop.lazy_imports import np
 
 
 def serve() -> int:
