@@ -19,6 +19,7 @@ so `onnxruntime()` imports NumPy first: import ONNX Runtime only through it.
 from __future__ import annotations
 
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 
 def onnxruntime() -> ModuleType:
@@ -40,4 +41,7 @@ class _LazyNumpy:
         return value
 
 
-np = _LazyNumpy()
+if TYPE_CHECKING:  # editors and type checkers see NumPy itself
+    import numpy as np
+else:
+    np = _LazyNumpy()
