@@ -64,7 +64,7 @@ def test_the_window_paints_before_onnx_runtime_and_numpy_load(tmp_path):
     """ONNX Runtime (17.6 MB of libraries) is read after the first paint, on a pool thread:
     the models are listed from their files (desktop.onnx_file) before, and no session is started
     while the window is built (a pool thread importing it would hold up the first paint).
-    NumPy loads on first use too (desktop.lazy_numpy), after that paint.
+    NumPy loads on first use too (desktop.lazy_imports), after that paint.
     The tabs not on screen (Compare, Training, Look inside, Train) wait until first shown,
     modules included."""
     code = "\n".join([
